@@ -14,7 +14,8 @@ wm_status wm_mark_new(wm_mark **out)
 	*out = NULL;
 	m = wm__calloc(1, sizeof(*m));
 	if (!m)
-		return wm__error(WM_ERR_NO_MEMORY, "wm_mark_new: out of memory");
+		return wm__error(WM_ERR_NO_MEMORY,
+				 "wm_mark_new: out of memory");
 	s = wm__options_init(&m->opts);
 	if (s != WM_OK) {
 		wm__free(m);
@@ -94,8 +95,7 @@ wm_status wm_mark_set_length(wm_mark *m, wm_option id, double value,
 			     wm_unit unit)
 {
 	CHECK_MARK(m);
-	return after_set(m,
-			 wm__options_set_length(&m->opts, id, value, unit));
+	return after_set(m, wm__options_set_length(&m->opts, id, value, unit));
 }
 
 wm_status wm_mark_set(wm_mark *m, const char *name, const char *value)

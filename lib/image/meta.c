@@ -1,0 +1,335 @@
+/*
+ * Metadata: the EXIF orientation (read with libexif), the EXIF thumbnail
+ * (removed: it would still show the unmarked picture) and the XMP packet
+ * that carries the machine-readable disclosure.
+ */
+#include <libexif/exif-data.h>
+#include <string.h>
+
+#include "image.h"
+
+/* ---- EXIF ------------------------------------------------------------------ */
+
+static int read_orientation(const wm__blob *exif)
+{
+	static const uint8_t hdr[6] = {'E', 'x', 'i', 'f', 0, 0};
+	uint8_t *buf = wm__malloc(exif->size + 6);
+	ExifData *ed;
+	ExifEntry *e;
+	int o = 1;
+
+	if (!buf)
+		return 1;
+	memcpy(buf, hdr, 6);
+	memcpy(buf + 6, exif->data, exif->size);
+	ed = exif_data_new_from_data(buf, (unsigned)(exif->size + 6));
+	wm__free(buf);
+	if (!ed)
+		return 1;
+	e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+	if (e && e->format == EXIF_FORMAT_SHORT && e->components >= 1)
+		o = exif_get_short(e->data, exif_data_get_byte_order(ed));
+	exif_data_unref(ed);
+	return o >= 1 && o <= 8 ? o : 1;
+}
+
+static uint32_t tiff_get(const uint8_t *p, int n, bool le)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint32_t)p[le ? i : n - 1 - i] << (8 * (le ? i : n - 1 - i));
+	return v;
+}
+
+static void tiff_put32(uint8_t *p, uint32_t v, bool le)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[le ? i : 3 - i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Blanks the thumbnail that IFD1 points to; truncates it away when it ends
+ * the block, as cameras write it. */
+static void drop_ifd1_thumbnail(wm__blob *x, uint32_t ifd1, bool le)
+{
+	uint32_t n, i, off = 0, len = 0;
+
+	if (ifd1 + 2 > x->size)
+		return;
+	n = tiff_get(x->data + ifd1, 2, le);
+	if ((uint64_t)ifd1 + 2 + 12ull * n > x->size)
+		return;
+	for (i = 0; i < n; i++) {
+		const uint8_t *e = x->data + ifd1 + 2 + 12 * i;
+		uint32_t tag = tiff_get(e, 2, le);
+
+		if (tag == 0x0201)
+			off = tiff_get(e + 8, 4, le);
+		else if (tag == 0x0202)
+			len = tiff_get(e + 8, 4, le);
+	}
+	if (!off || !len || (uint64_t)off + len > x->size)
+		return;
+	memset(x->data + off, 0, len);
+	if ((uint64_t)off + len == x->size)
+		x->size = off;
+}
+
+/* Unlinks IFD1 (the thumbnail's directory) from IFD0 and removes the
+ * thumbnail bytes. Other offsets stay valid because nothing moves. */
+static void drop_thumbnail(wm__blob *x)
+{
+	bool le;
+	uint32_t ifd0, n, next_at, ifd1;
+
+	if (x->size < 8 || (memcmp(x->data, "II", 2) && memcmp(x->data, "MM", 2)))
+		return;
+	le = x->data[0] == 'I';
+	ifd0 = tiff_get(x->data + 4, 4, le);
+	if ((uint64_t)ifd0 + 2 > x->size)
+		return;
+	n = tiff_get(x->data + ifd0, 2, le);
+	next_at = ifd0 + 2 + 12 * n;
+	if ((uint64_t)next_at + 4 > x->size)
+		return;
+	ifd1 = tiff_get(x->data + next_at, 4, le);
+	if (!ifd1)
+		return;
+	drop_ifd1_thumbnail(x, ifd1, le);
+	tiff_put32(x->data + next_at, 0, le);
+}
+
+void wm__meta_read_exif(wm__meta *m)
+{
+	static const uint8_t hdr[6] = {'E', 'x', 'i', 'f', 0, 0};
+
+	if (m->exif.size >= 6 && !memcmp(m->exif.data, hdr, 6)) {
+		memmove(m->exif.data, m->exif.data + 6, m->exif.size - 6);
+		m->exif.size -= 6;
+	}
+	if (!m->exif.size)
+		return;
+	m->orientation = read_orientation(&m->exif);
+	drop_thumbnail(&m->exif);
+}
+
+/* ---- XMP ------------------------------------------------------------------- */
+
+#define NS_IPTC "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+#define NS_DC "http://purl.org/dc/elements/1.1/"
+#define NS_WM "http://ns.libwatermark.org/disclosure/1.0/"
+#define DST_PREFIX "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+static wm_status put(wm__blob *b, const char *s)
+{
+	return wm__blob_append(b, s, strlen(s));
+}
+
+static wm_status put_escaped(wm__blob *b, const char *s)
+{
+	wm_status st = WM_OK;
+
+	for (; *s && st == WM_OK; s++) {
+		switch (*s) {
+		case '<': st = put(b, "&lt;"); break;
+		case '>': st = put(b, "&gt;"); break;
+		case '&': st = put(b, "&amp;"); break;
+		case '"': st = put(b, "&quot;"); break;
+		default: st = wm__blob_append(b, s, 1);
+		}
+	}
+	return st;
+}
+
+/* The rdf:Description with the source type and the disclosure sentence;
+ * dc:description only when the packet has none of its own. */
+static wm_status put_description(wm__blob *b, wm_mark *mark, bool with_dc)
+{
+	const char *type = wm__opt_str(wm__mark_options(mark),
+				       WM_OPT_SOURCE_TYPE);
+	const char *text = wm__mark_disclosure(mark);
+	wm_status s;
+
+	s = put(b, "<rdf:Description rdf:about=\"\"\n"
+		   "  xmlns:Iptc4xmpExt=\"" NS_IPTC "\"\n"
+		   "  xmlns:dc=\"" NS_DC "\"\n"
+		   "  xmlns:wmark=\"" NS_WM "\">\n"
+		   " <Iptc4xmpExt:DigitalSourceType>");
+	if (s == WM_OK && !strstr(type, "://"))
+		s = put(b, DST_PREFIX);
+	if (s == WM_OK)
+		s = put_escaped(b, type);
+	if (s == WM_OK)
+		s = put(b, "</Iptc4xmpExt:DigitalSourceType>\n"
+			   " <wmark:Disclosure>");
+	if (s == WM_OK)
+		s = put_escaped(b, text);
+	if (s == WM_OK)
+		s = put(b, "</wmark:Disclosure>\n");
+	if (s == WM_OK && with_dc) {
+		s = put(b, " <dc:description><rdf:Alt><rdf:li "
+			   "xml:lang=\"x-default\">");
+		if (s == WM_OK)
+			s = put_escaped(b, text);
+		if (s == WM_OK)
+			s = put(b, "</rdf:li></rdf:Alt></dc:description>\n");
+	}
+	return s == WM_OK ? put(b, "</rdf:Description>\n") : s;
+}
+
+static wm_status new_packet(wm__blob *b, wm_mark *mark)
+{
+	wm_status s = put(b, "<?xpacket begin=\"\xef\xbb\xbf\" "
+			     "id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+			     "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+			     "<rdf:RDF xmlns:rdf="
+			     "\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n");
+
+	if (s == WM_OK)
+		s = put_description(b, mark, true);
+	if (s == WM_OK)
+		s = put(b, "</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
+	return s;
+}
+
+static const char *find_n(const char *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++) {
+		if (h[i] == needle[0] && !memcmp(h + i, needle, k))
+			return h + i;
+	}
+	return NULL;
+}
+
+/* Removes one earlier occurrence of a property that this library writes,
+ * in element form (<p>..</p>) or attribute form (p="..."). */
+static bool remove_property(wm__blob *x, const char *prop)
+{
+	char *s = (char *)x->data, *end = s + x->size, *p, *q;
+	char close[64];
+	const char *c;
+
+	p = (char *)find_n(s, x->size, prop);
+	if (!p || p == s)
+		return false;
+	if (p[-1] == '<') {
+		snprintf(close, sizeof(close), "</%s>", prop);
+		c = find_n(p, (size_t)(end - p), close);
+		if (!c)
+			return false;
+		p--;
+		q = (char *)c + strlen(close);
+	} else {
+		q = memchr(p, '"', (size_t)(end - p));
+		q = q ? memchr(q + 1, '"', (size_t)(end - q - 1)) : NULL;
+		if (!q)
+			return false;
+		q++;
+	}
+	memmove(p, q, (size_t)(end - q));
+	x->size -= (size_t)(q - p);
+	return true;
+}
+
+/* Removes the writer's padding (whitespace before the closing xpacket),
+ * which exists only for in-place editing and costs space in JPEG. */
+static void strip_padding(wm__blob *x)
+{
+	const char *tail = find_n((char *)x->data, x->size, "<?xpacket end");
+	char *t, *w;
+
+	if (!tail)
+		return;
+	t = (char *)tail;
+	w = t;
+	while (w > (char *)x->data && (w[-1] == ' ' || w[-1] == '\n' ||
+				       w[-1] == '\r' || w[-1] == '\t'))
+		w--;
+	if (t - w <= 1)
+		return;
+	*w++ = '\n';
+	memmove(w, t, (size_t)((char *)x->data + x->size - t));
+	x->size -= (size_t)(t - w);
+}
+
+static wm_status merge_packet(const wm__blob *in, wm_mark *mark,
+			      wm__blob *out)
+{
+	wm__blob work = {0}, desc = {0};
+	const char *rdf_end;
+	size_t at;
+	wm_status s = wm__blob_set(&work, in->data, in->size);
+
+	while (s == WM_OK && remove_property(&work, "Iptc4xmpExt:DigitalSourceType"))
+		;
+	while (s == WM_OK && remove_property(&work, "wmark:Disclosure"))
+		;
+	strip_padding(&work);
+	rdf_end = s == WM_OK ? find_n((char *)work.data, work.size, "</rdf:RDF>")
+			     : NULL;
+	if (s == WM_OK && !rdf_end) {
+		wm__blob_free(&work);
+		return new_packet(out, mark);
+	}
+	if (s == WM_OK)
+		s = put_description(&desc, mark,
+				    !find_n((char *)work.data, work.size,
+					    "dc:description"));
+	at = rdf_end ? (size_t)(rdf_end - (char *)work.data) : 0;
+	if (s == WM_OK)
+		s = wm__blob_append(out, work.data, at);
+	if (s == WM_OK)
+		s = wm__blob_append(out, desc.data, desc.size);
+	if (s == WM_OK)
+		s = wm__blob_append(out, work.data + at, work.size - at);
+	wm__blob_free(&work);
+	wm__blob_free(&desc);
+	return s;
+}
+
+wm_status wm__meta_xmp_out(const wm__meta *m, wm_mark *mark, wm__blob *out)
+{
+	wm_status s;
+
+	memset(out, 0, sizeof(*out));
+	if (!wm__opt_int(wm__mark_options(mark), WM_OPT_METADATA))
+		return m->xmp.size ? wm__blob_set(out, m->xmp.data, m->xmp.size)
+				   : WM_OK;
+	s = m->xmp.size ? merge_packet(&m->xmp, mark, out)
+			: new_packet(out, mark);
+	if (s != WM_OK)
+		wm__blob_free(out);
+	return s;
+}
+
+bool wm__xmp_source_type(const wm__blob *xmp, char *buf, size_t size)
+{
+	const char *h = (const char *)xmp->data, *p, *v, *e, *slash;
+	const char *end = h + xmp->size;
+
+	if (size)
+		buf[0] = '\0';
+	p = xmp->size ? find_n(h, xmp->size, "Iptc4xmpExt:DigitalSourceType")
+		      : NULL;
+	if (!p)
+		return false;
+	p += strlen("Iptc4xmpExt:DigitalSourceType");
+	v = p < end && *p == '>' ? p + 1 : p + 2;
+	if (v > end)
+		return false;
+	e = v;
+	while (e < end && *e != '<' && *e != '"')
+		e++;
+	slash = v;
+	for (p = v; p < e; p++) {
+		if (*p == '/')
+			slash = p + 1;
+	}
+	snprintf(buf, size, "%.*s", (int)(e - slash), slash);
+	return e > slash;
+}

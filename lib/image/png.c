@@ -1,0 +1,418 @@
+/*
+ * PNG through libpng. Every colour type and depth is read: palettes and
+ * tRNS are expanded to RGB(A) (so a marked palette PNG is written as RGB,
+ * or RGBA when it had transparency), grey below 8 bits to 8 bits; 16-bit
+ * samples stay 16-bit. Non-interlaced images stream row by row; Adam7
+ * interlaced ones are decoded whole first and written non-interlaced.
+ *
+ * libpng reports errors by longjmp: every call into it sits behind a
+ * setjmp in a short function whose locals are not touched after the jump.
+ */
+#include <png.h>
+#include <setjmp.h>
+#include <string.h>
+
+#include "image.h"
+
+typedef struct png_err {
+	const char *name;
+	char msg[160];
+} png_err;
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+	png_err *e = png_get_error_ptr(png);
+
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg)
+{
+	png_err *e = png_get_error_ptr(png);
+
+	wm__log(WM_LOG_DEBUG, "%s: libpng: %s", e->name, msg);
+}
+
+static png_voidp png_alloc(png_structp png, png_alloc_size_t n)
+{
+	(void)png;
+	return wm__malloc(n);
+}
+
+static void png_dealloc(png_structp png, png_voidp p)
+{
+	(void)png;
+	wm__free(p);
+}
+
+/* ---- decoding -------------------------------------------------------------- */
+
+typedef struct png_dec {
+	png_structp png;
+	png_infop info;
+	png_err err;
+	wm__image *im;
+	uint8_t *whole; /* interlaced images: every row */
+	size_t whole_stride;
+	int next_row;
+	int width, height;
+	unsigned bpp;
+} png_dec;
+
+static void dec_destroy(void *ctx)
+{
+	png_dec *p = ctx;
+
+	png_destroy_read_struct(&p->png, &p->info, NULL);
+	wm__free(p->whole);
+	wm__free(p);
+}
+
+static wm_status dec_fail(png_dec *p, wm_status s)
+{
+	if (s == WM_ERR_CORRUPT)
+		return wm__error(s, "%s: corrupt PNG: %s", p->im->name,
+				 p->err.msg[0] ? p->err.msg : "unknown error");
+	return s;
+}
+
+static wm_status read_interlaced(png_dec *p)
+{
+	png_bytep *rows;
+	size_t size;
+	int y;
+
+	if (!wm__mul_size(p->whole_stride, (size_t)p->height, &size))
+		return wm__error(WM_ERR_TOO_LARGE, "%s: too large", p->im->name);
+	p->whole = wm__malloc(size);
+	rows = wm__calloc((size_t)p->height, sizeof(*rows));
+	if (!p->whole || !rows) {
+		wm__free(rows);
+		return wm__error(WM_ERR_NO_MEMORY,
+				 "%s: out of memory for an interlaced PNG",
+				 p->im->name);
+	}
+	for (y = 0; y < p->height; y++)
+		rows[y] = p->whole + (size_t)y * p->whole_stride;
+	if (setjmp(png_jmpbuf(p->png))) {
+		wm__free(rows);
+		return dec_fail(p, WM_ERR_CORRUPT);
+	}
+	png_read_image(p->png, rows);
+	wm__free(rows);
+	return WM_OK;
+}
+
+static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
+{
+	png_dec *p = ctx;
+	int y;
+
+	if (p->whole) {
+		for (y = 0; y < rows; y++)
+			memcpy(buf + y * stride,
+			       p->whole + (size_t)(p->next_row + y) *
+						  p->whole_stride,
+			       p->whole_stride);
+		p->next_row += rows;
+		return WM_OK;
+	}
+	if (setjmp(png_jmpbuf(p->png)))
+		return dec_fail(p, WM_ERR_CORRUPT);
+	for (y = 0; y < rows; y++)
+		png_read_row(p->png, buf + y * stride, NULL);
+	p->next_row += rows;
+	return WM_OK;
+}
+
+/* Finds the XMP packet among the text chunks read so far. */
+static wm_status read_meta(png_dec *p)
+{
+	wm__meta *m = &p->im->meta;
+	png_charp name;
+	png_bytep prof, exif;
+	png_uint_32 plen, elen;
+	png_textp text;
+	int comp, n, i;
+	wm_status s = WM_OK;
+
+	if (png_get_iCCP(p->png, p->info, &name, &comp, &prof, &plen))
+		s = wm__blob_set(&m->icc, prof, plen);
+	if (s == WM_OK && png_get_eXIf_1(p->png, p->info, &elen, &exif))
+		s = wm__blob_set(&m->exif, exif, elen);
+	n = png_get_text(p->png, p->info, &text, NULL);
+	for (i = 0; s == WM_OK && i < n; i++) {
+		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0)
+			s = wm__blob_set(&m->xmp, text[i].text,
+					 text[i].itxt_length
+						 ? text[i].itxt_length
+						 : text[i].text_length);
+	}
+	return s;
+}
+
+static wm_pixel_format layout(int color_type, int depth)
+{
+	bool d16 = depth == 16;
+
+	switch (color_type) {
+	case PNG_COLOR_TYPE_GRAY: return d16 ? WM_PIX_GRAY16 : WM_PIX_GRAY8;
+	case PNG_COLOR_TYPE_GRAY_ALPHA:
+		return d16 ? WM_PIX_GRAYA16 : WM_PIX_GRAYA8;
+	case PNG_COLOR_TYPE_RGB: return d16 ? WM_PIX_RGB48 : WM_PIX_RGB24;
+	default: return d16 ? WM_PIX_RGBA64 : WM_PIX_RGBA;
+	}
+}
+
+/* Asks libpng for 8 or 16-bit grey/RGB with optional alpha, native 16-bit
+ * byte order. */
+static void set_transforms(png_dec *p, int color_type, int depth)
+{
+	if (color_type == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(p->png);
+	if (color_type == PNG_COLOR_TYPE_GRAY && depth < 8)
+		png_set_expand_gray_1_2_4_to_8(p->png);
+	if (png_get_valid(p->png, p->info, PNG_INFO_tRNS))
+		png_set_tRNS_to_alpha(p->png);
+	if (depth == 16) {
+		uint16_t one = 1;
+
+		if (*(uint8_t *)&one == 1)
+			png_set_swap(p->png);
+	}
+}
+
+static wm_status read_header(png_dec *p, wm__decoder *d)
+{
+	png_uint_32 w, h;
+	int depth, ct, il;
+
+	if (setjmp(png_jmpbuf(p->png)))
+		return dec_fail(p, WM_ERR_CORRUPT);
+	png_init_io(p->png, p->im->in);
+	png_set_crc_action(p->png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+	png_read_info(p->png, p->info);
+	png_get_IHDR(p->png, p->info, &w, &h, &depth, &ct, &il, NULL, NULL);
+	if (wm__image_check_size(p->im, w, h, 8) != WM_OK)
+		return WM_ERR_TOO_LARGE;
+	set_transforms(p, ct, depth);
+	if (il != PNG_INTERLACE_NONE)
+		png_set_interlace_handling(p->png);
+	png_read_update_info(p->png, p->info);
+	d->format = layout(png_get_color_type(p->png, p->info),
+			   png_get_bit_depth(p->png, p->info));
+	d->interlaced = il != PNG_INTERLACE_NONE;
+	p->width = d->width = (int)w;
+	p->height = d->height = (int)h;
+	p->whole_stride = png_get_rowbytes(p->png, p->info);
+	return WM_OK;
+}
+
+wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
+{
+	png_dec *p = wm__calloc(1, sizeof(*p));
+	wm_status s;
+
+	if (!p)
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+	p->im = im;
+	p->err.name = im->name;
+	p->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &p->err,
+					  on_error, on_warning, NULL, png_alloc,
+					  png_dealloc);
+	p->info = p->png ? png_create_info_struct(p->png) : NULL;
+	if (!p->info) {
+		dec_destroy(p);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+	}
+	s = read_header(p, d);
+	if (s == WM_OK)
+		s = read_meta(p);
+	if (s == WM_OK && d->interlaced && im->out)
+		s = read_interlaced(p);
+	if (s != WM_OK) {
+		dec_destroy(p);
+		return s;
+	}
+	d->ctx = p;
+	d->lossless = true;
+	d->read_rows = dec_read;
+	d->destroy = dec_destroy;
+	im->src_png = p->png;
+	im->src_png_info = p->info;
+	return WM_OK;
+}
+
+/* ---- encoding -------------------------------------------------------------- */
+
+typedef struct png_enc {
+	png_structp png;
+	png_infop info;
+	png_err err;
+	wm__image *im;
+	wm__blob xmp;
+} png_enc;
+
+static void enc_destroy(void *ctx)
+{
+	png_enc *p = ctx;
+
+	png_destroy_write_struct(&p->png, &p->info);
+	wm__blob_free(&p->xmp);
+	wm__free(p);
+}
+
+static wm_status enc_fail(png_enc *p)
+{
+	return wm__error(WM_ERR_IO, "%s: cannot write the PNG: %s",
+			 p->im->name, p->err.msg);
+}
+
+static wm_status enc_write(void *ctx, const uint8_t *buf, ptrdiff_t stride,
+			   int rows)
+{
+	png_enc *p = ctx;
+	int y;
+
+	if (setjmp(png_jmpbuf(p->png)))
+		return enc_fail(p);
+	for (y = 0; y < rows; y++)
+		png_write_row(p->png, buf + y * stride);
+	return WM_OK;
+}
+
+static wm_status enc_finish(void *ctx)
+{
+	png_enc *p = ctx;
+
+	if (setjmp(png_jmpbuf(p->png)))
+		return enc_fail(p);
+	png_write_end(p->png, NULL);
+	return WM_OK;
+}
+
+wm_pixel_format wm__png_accepts(wm_pixel_format f)
+{
+	return f;
+}
+
+static int color_type_of(wm_pixel_format f)
+{
+	switch (f) {
+	case WM_PIX_GRAY8:
+	case WM_PIX_GRAY16: return PNG_COLOR_TYPE_GRAY;
+	case WM_PIX_GRAYA8:
+	case WM_PIX_GRAYA16: return PNG_COLOR_TYPE_GRAY_ALPHA;
+	case WM_PIX_RGB24:
+	case WM_PIX_RGB48: return PNG_COLOR_TYPE_RGB;
+	default: return PNG_COLOR_TYPE_RGBA;
+	}
+}
+
+/* Copies the ancillary chunks of a PNG input that marking leaves true:
+ * physical size, gamma and chromaticities, the sRGB intent, text. */
+static void copy_ancillary(png_enc *p)
+{
+	png_structp s = p->im->src_png;
+	png_infop si = p->im->src_png_info;
+	png_uint_32 rx, ry;
+	int unit, intent, n, i, keep = 0;
+	double g, c[8];
+	png_textp text;
+
+	if (!s)
+		return;
+	if (png_get_pHYs(s, si, &rx, &ry, &unit))
+		png_set_pHYs(p->png, p->info, rx, ry, unit);
+	if (png_get_sRGB(s, si, &intent))
+		png_set_sRGB(p->png, p->info, intent);
+	if (png_get_gAMA(s, si, &g))
+		png_set_gAMA(p->png, p->info, g);
+	if (png_get_cHRM(s, si, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5],
+			 &c[6], &c[7]))
+		png_set_cHRM(p->png, p->info, c[0], c[1], c[2], c[3], c[4],
+			     c[5], c[6], c[7]);
+	n = png_get_text(s, si, &text, NULL);
+	for (i = 0; i < n; i++) {
+		if (strcmp(text[i].key, "XML:com.adobe.xmp") != 0)
+			text[keep++] = text[i];
+	}
+	if (keep)
+		png_set_text(p->png, p->info, text, keep);
+}
+
+static void set_meta(png_enc *p)
+{
+	wm__meta *m = &p->im->meta;
+	png_text t;
+
+	if (m->icc.size && !png_get_valid(p->png, p->info, PNG_INFO_sRGB))
+		png_set_iCCP(p->png, p->info, "ICC profile", 0, m->icc.data,
+			     (png_uint_32)m->icc.size);
+	if (m->exif.size)
+		png_set_eXIf_1(p->png, p->info, (png_uint_32)m->exif.size,
+			       m->exif.data);
+	if (p->xmp.size) {
+		memset(&t, 0, sizeof(t));
+		t.compression = PNG_ITXT_COMPRESSION_NONE;
+		t.key = "XML:com.adobe.xmp";
+		t.text = (char *)p->xmp.data;
+		t.itxt_length = p->xmp.size;
+		t.lang = "";
+		t.lang_key = "";
+		png_set_text(p->png, p->info, &t, 1);
+	}
+}
+
+static wm_status write_header(png_enc *p, wm_pixel_format f)
+{
+	int depth = wm__image_bpp(f) > 4 || f == WM_PIX_GRAY16 ||
+				    f == WM_PIX_GRAYA16
+			    ? 16
+			    : 8;
+	uint16_t one = 1;
+
+	if (setjmp(png_jmpbuf(p->png)))
+		return enc_fail(p);
+	png_init_io(p->png, p->im->out);
+	png_set_IHDR(p->png, p->info, (png_uint_32)p->im->width,
+		     (png_uint_32)p->im->height, depth, color_type_of(f),
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+		     PNG_FILTER_TYPE_DEFAULT);
+	copy_ancillary(p);
+	set_meta(p);
+	png_write_info(p->png, p->info);
+	if (depth == 16 && *(uint8_t *)&one == 1)
+		png_set_swap(p->png);
+	return WM_OK;
+}
+
+wm_status wm__png_encoder(wm__image *im, wm_pixel_format f, wm__encoder *e)
+{
+	png_enc *p = wm__calloc(1, sizeof(*p));
+	wm_status s;
+
+	if (!p)
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+	p->im = im;
+	p->err.name = im->name;
+	p->png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &p->err,
+					   on_error, on_warning, NULL,
+					   png_alloc, png_dealloc);
+	p->info = p->png ? png_create_info_struct(p->png) : NULL;
+	s = p->info ? wm__meta_xmp_out(&im->meta, im->mark, &p->xmp)
+		    : wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				im->name);
+	if (s == WM_OK)
+		s = write_header(p, f);
+	if (s != WM_OK) {
+		enc_destroy(p);
+		return s;
+	}
+	e->ctx = p;
+	e->write_rows = enc_write;
+	e->finish = enc_finish;
+	e->destroy = enc_destroy;
+	return WM_OK;
+}

@@ -1,0 +1,564 @@
+/*
+ * Layout: the mark's pieces (logo, text, QR code) put together, sized
+ * relative to the picture as it is displayed, anchored or tiled, shrunk
+ * when they would not fit, and finally mapped into the stored pixels
+ * (orientation and non-square pixels).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "mark_internal.h"
+
+#define WM__MAX_TILES 20000
+#define WM__FIT_TRIES 4
+
+/* A frame's geometry as the layout sees it. Layout runs in "square
+ * display" space: the picture as shown, in square pixels. */
+typedef struct wm__geom {
+	int sw, sh;    /* stored size */
+	int orient;    /* 1..8 */
+	int pw, ph;    /* displayed size in stored pixels */
+	double sar;    /* width / height of a stored pixel */
+	bool sar_on_x; /* the stored x axis is the displayed x axis */
+	int dw, dh;    /* displayed size in square pixels */
+	int shorter;   /* shorter displayed side */
+} wm__geom;
+
+static void make_geom(const wm_frame *f, wm__geom *g)
+{
+	bool swap;
+
+	g->sw = f->width;
+	g->sh = f->height;
+	g->orient = f->orientation >= 1 && f->orientation <= 8
+			? (int)f->orientation
+			: 1;
+	swap = g->orient >= WM_ORIENT_TRANSPOSE;
+	g->pw = swap ? g->sh : g->sw;
+	g->ph = swap ? g->sw : g->sh;
+	g->sar = f->sar_num > 0 && f->sar_den > 0
+		     ? (double)f->sar_num / f->sar_den
+		     : 1.0;
+	g->sar_on_x = !swap;
+	g->dw = g->sar_on_x ? (int)lround(g->pw * g->sar) : g->pw;
+	g->dh = g->sar_on_x ? g->ph : (int)lround(g->ph * g->sar);
+	g->dw = g->dw < 1 ? 1 : g->dw;
+	g->dh = g->dh < 1 ? 1 : g->dh;
+	g->shorter = g->dw < g->dh ? g->dw : g->dh;
+}
+
+/* ---- pieces -------------------------------------------------------------- */
+
+static int auto_align(const wm__options *o)
+{
+	int align = (int)wm__opt_int(o, WM_OPT_ALIGN);
+	int col = (int)wm__opt_int(o, WM_OPT_POSITION) % 3;
+
+	if (align != WM__ALIGN_AUTO)
+		return align;
+	return col == 0	  ? WM__ALIGN_LEFT
+	       : col == 1 ? WM__ALIGN_CENTER
+			  : WM__ALIGN_RIGHT;
+}
+
+static double text_size(const wm__options *o, const wm__geom *g, double f)
+{
+	double size = wm__opt_px(o, WM_OPT_SIZE, g->shorter) * f;
+
+	return size < 1 ? 1 : size;
+}
+
+static wm_status render_text(wm_mark *m, const wm__geom *g, double f,
+			     double wrap, wm__raster *out)
+{
+	const wm__options *o = &m->opts;
+	double size = text_size(o, g, f);
+	double max = wm__opt_px(o, WM_OPT_MAX_WIDTH, g->shorter);
+	wm__text_style st = {
+	    .size = size,
+	    .color = wm__opt_color(o, WM_OPT_COLOR),
+	    .outline_color = wm__opt_color(o, WM_OPT_OUTLINE_COLOR),
+	    .outline = wm__opt_double(o, WM_OPT_OUTLINE_WIDTH) * size,
+	    .shadow_color = wm__opt_color(o, WM_OPT_SHADOW_COLOR),
+	    .shadow = wm__opt_double(o, WM_OPT_SHADOW_OFFSET) * size,
+	    .align = auto_align(o),
+	    .line_spacing = wm__opt_double(o, WM_OPT_LINE_SPACING),
+	    .max_width = max > 0 ? max * f : wrap,
+	};
+
+	return wm__text_render(m, wm__opt_str(o, WM_OPT_TEXT), &st, out);
+}
+
+static wm_status render_logo(wm_mark *m, const wm__geom *g, double f,
+			     wm__raster *out)
+{
+	const char *path = wm__opt_str(&m->opts, WM_OPT_LOGO);
+	double scale = wm__opt_double(&m->opts, WM_OPT_SCALE);
+	double w, h;
+	wm_status s;
+
+	if (!m->logo.pixels) {
+		s = wm__logo_decode(path, &m->logo);
+		if (s != WM_OK)
+			return s;
+	}
+	w = (scale > 0 ? scale * g->dw : m->logo.width) * f;
+	h = w * m->logo.height / m->logo.width;
+	return wm__canvas_resize(&m->logo, w < 1 ? 1 : (int)lround(w),
+				 h < 1 ? 1 : (int)lround(h), out);
+}
+
+/* Module size: the option, else about 15% of the shorter side for the
+ * whole symbol; never below WM__QR_MIN_MODULE. */
+static wm_status qr_module(wm_mark *m, const wm__geom *g, double f, int *module)
+{
+	int modules, opt = (int)wm__opt_int(&m->opts, WM_OPT_QR_MODULE);
+	wm_status s = wm__qr_modules(
+	    wm__opt_str(&m->opts, WM_OPT_QR),
+	    (int)wm__opt_int(&m->opts, WM_OPT_QR_LEVEL), &modules);
+	double px;
+
+	if (s != WM_OK)
+		return s;
+	px = opt > 0 ? opt : 0.15 * g->shorter / (modules + 2 * WM__QR_QUIET);
+	*module = (int)floor(px * f);
+	if (*module < WM__QR_MIN_MODULE)
+		*module = WM__QR_MIN_MODULE;
+	return WM_OK;
+}
+
+static wm_status render_qr(wm_mark *m, const wm__geom *g, double f,
+			   wm__raster *out)
+{
+	int module;
+	wm_status s = qr_module(m, g, f, &module);
+
+	if (s != WM_OK)
+		return s;
+	return wm__qr_render(wm__opt_str(&m->opts, WM_OPT_QR),
+			     (int)wm__opt_int(&m->opts, WM_OPT_QR_LEVEL),
+			     module, out);
+}
+
+/* ---- putting pieces together --------------------------------------------- */
+
+enum { PIECE_LOGO, PIECE_TEXT, PIECE_QR, PIECE_COUNT };
+
+/* Places up to three pieces in a row or a column, centred across. */
+static wm_status join_pieces(wm__raster *p, const int *order, bool column,
+			     double gap, wm__raster *out)
+{
+	double along = 0, across = 0, pos = 0;
+	int n = 0;
+	wm_status s;
+
+	for (int i = 0; i < PIECE_COUNT; i++) {
+		const wm__raster *r = &p[order[i]];
+
+		if (!r->pixels)
+			continue;
+		along += (column ? r->height : r->width) + (n++ ? gap : 0);
+		across = fmax(across, column ? r->width : r->height);
+	}
+	s = wm__canvas_new(column ? (int)across : (int)ceil(along),
+			   column ? (int)ceil(along) : (int)across, out);
+	for (int i = 0; s == WM_OK && i < PIECE_COUNT; i++) {
+		const wm__raster *r = &p[order[i]];
+		int a = (int)lround(pos);
+
+		if (!r->pixels)
+			continue;
+		if (column)
+			wm__canvas_over(out, r, ((int)across - r->width) / 2,
+					a);
+		else
+			wm__canvas_over(out, r, a,
+					((int)across - r->height) / 2);
+		pos += (column ? r->height : r->width) + gap;
+	}
+	return s;
+}
+
+static wm_status combine(const wm__options *o, wm__raster *p, double gap,
+			 wm__raster *out)
+{
+	static const int orders[4][PIECE_COUNT] = {
+	    {PIECE_LOGO, PIECE_TEXT, PIECE_QR}, /* logo left */
+	    {PIECE_TEXT, PIECE_LOGO, PIECE_QR}, /* logo right */
+	    {PIECE_LOGO, PIECE_TEXT, PIECE_QR}, /* logo above */
+	    {PIECE_TEXT, PIECE_LOGO, PIECE_QR}, /* logo below */
+	};
+	int placement = (int)wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3;
+
+	return join_pieces(p, orders[placement], placement >= WM__LOGO_ABOVE,
+			   gap, out);
+}
+
+static wm_status add_box(const wm__options *o, double size, wm__raster *r)
+{
+	double pad = wm__opt_double(o, WM_OPT_BOX_PADDING) * size;
+	double radius = wm__opt_double(o, WM_OPT_BOX_RADIUS) * size;
+	int ipad = (int)lround(pad);
+	wm__raster boxed;
+	wm_status s =
+	    wm__canvas_new(r->width + 2 * ipad, r->height + 2 * ipad, &boxed);
+
+	if (s != WM_OK)
+		return s;
+	wm__canvas_round_rect(&boxed, 0, 0, boxed.width, boxed.height, radius,
+			      wm__opt_color(o, WM_OPT_BOX_COLOR));
+	wm__canvas_over(&boxed, r, ipad, ipad);
+	wm__canvas_free(r);
+	*r = boxed;
+	return WM_OK;
+}
+
+static wm_status finish(const wm__options *o, double size, wm__raster *r)
+{
+	wm_status s = WM_OK;
+
+	if (wm__opt_int(o, WM_OPT_BOX))
+		s = add_box(o, size, r);
+	if (s == WM_OK)
+		wm__canvas_fade(r, wm__opt_double(o, WM_OPT_OPACITY));
+	return s;
+}
+
+static double angle_of(const wm__options *o)
+{
+	return fmod(wm__opt_double(o, WM_OPT_ANGLE), 360.0);
+}
+
+/* Size of a w x h mark once turned (as wm__canvas_rotate makes it). */
+static void turned_size(const wm__options *o, int w, int h, int *tw, int *th)
+{
+	double t = angle_of(o) * M_PI / 180.0;
+
+	*tw = w;
+	*th = h;
+	if (angle_of(o) == 0)
+		return;
+	*tw = (int)ceil(fabs(w * cos(t)) + fabs(h * sin(t))) + 2;
+	*th = (int)ceil(fabs(w * sin(t)) + fabs(h * cos(t))) + 2;
+}
+
+static wm_status turn(const wm__options *o, wm__raster *r)
+{
+	wm__raster turned;
+	wm_status s;
+
+	if (angle_of(o) == 0)
+		return WM_OK;
+	s = wm__canvas_rotate(r, angle_of(o), &turned);
+	if (s != WM_OK)
+		return s;
+	wm__canvas_free(r);
+	*r = turned;
+	return WM_OK;
+}
+
+/* Renders the whole mark, not yet turned by `angle`, in square display
+ * space at scale factor f. */
+static wm_status render_mark(wm_mark *m, const wm__geom *g, double f,
+			     double wrap, wm__raster *out)
+{
+	const wm__options *o = &m->opts;
+	wm__raster p[PIECE_COUNT];
+	double size = text_size(o, g, f);
+	wm_status s = WM_OK;
+
+	memset(p, 0, sizeof(p));
+	memset(out, 0, sizeof(*out));
+	if (wm__opt_str(o, WM_OPT_LOGO)[0])
+		s = render_logo(m, g, f, &p[PIECE_LOGO]);
+	if (s == WM_OK && wm__opt_str(o, WM_OPT_TEXT)[0])
+		s = render_text(m, g, f, wrap, &p[PIECE_TEXT]);
+	if (s == WM_OK && wm__opt_str(o, WM_OPT_QR)[0])
+		s = render_qr(m, g, f, &p[PIECE_QR]);
+	if (s == WM_OK && !p[0].pixels && !p[1].pixels && !p[2].pixels)
+		s = wm__canvas_new(1, 1, out); /* nothing to draw */
+	else if (s == WM_OK)
+		s = combine(o, p, 0.3 * size, out);
+	for (int i = 0; i < PIECE_COUNT; i++)
+		wm__canvas_free(&p[i]);
+	if (s == WM_OK)
+		s = finish(o, size, out);
+	if (s != WM_OK)
+		wm__canvas_free(out);
+	return s;
+}
+
+/* ---- fitting ------------------------------------------------------------- */
+
+static wm_status qr_too_small(wm_mark *m, const wm__geom *g, int aw, int ah)
+{
+	int modules = 0;
+
+	wm__qr_modules(wm__opt_str(&m->opts, WM_OPT_QR),
+		       (int)wm__opt_int(&m->opts, WM_OPT_QR_LEVEL), &modules);
+	return wm__error(WM_ERR_TOO_SMALL,
+			 "qr: a %d-module code with its quiet zone needs at "
+			 "least %d px a side (%d px a module); the %dx%d frame "
+			 "leaves only %dx%d inside its margins",
+			 modules,
+			 (modules + 2 * WM__QR_QUIET) * WM__QR_MIN_MODULE,
+			 WM__QR_MIN_MODULE, g->pw, g->ph, aw, ah);
+}
+
+/* Shrinks a mark that still does not fit after re-rendering smaller (its
+ * text is at the 1-pixel minimum). */
+static wm_status squeeze(wm__raster *r, int aw, int ah)
+{
+	double k = fmin((double)aw / r->width, (double)ah / r->height);
+	wm__raster small;
+	int w = (int)floor(r->width * k), h = (int)floor(r->height * k);
+	wm_status s =
+	    wm__canvas_resize(r, w < 1 ? 1 : w, h < 1 ? 1 : h, &small);
+
+	if (s != WM_OK)
+		return s;
+	wm__canvas_free(r);
+	*r = small;
+	return WM_OK;
+}
+
+/* A first guess of the scale: text no taller than the room, a logo no
+ * larger, so that huge sizes never draw huge canvases first. */
+static wm_status first_scale(wm_mark *m, const wm__geom *g, int aw, int ah,
+			     double *f)
+{
+	const wm__options *o = &m->opts;
+	double size = wm__opt_px(o, WM_OPT_SIZE, g->shorter);
+	double scale = wm__opt_double(o, WM_OPT_SCALE), lw, lh;
+	wm_status s;
+
+	*f = 1.0;
+	if (wm__opt_str(o, WM_OPT_TEXT)[0] && size > ah)
+		*f = ah / size;
+	if (!wm__opt_str(o, WM_OPT_LOGO)[0])
+		return WM_OK;
+	if (!m->logo.pixels) {
+		s = wm__logo_decode(wm__opt_str(o, WM_OPT_LOGO), &m->logo);
+		if (s != WM_OK)
+			return s;
+	}
+	lw = scale > 0 ? scale * g->dw : m->logo.width;
+	lh = lw * m->logo.height / m->logo.width;
+	*f = fmin(*f, fmin(aw / lw, ah / lh));
+	*f = fmin(*f, 1.0);
+	return WM_OK;
+}
+
+/* Renders the mark at the largest scale (at most its own) that fits in
+ * aw x ah once turned. Re-rendering rather than resampling keeps text
+ * sharp; only the final size is turned. */
+static wm_status render_fitted(wm_mark *m, const wm__geom *g, int aw, int ah,
+			       wm__raster *out)
+{
+	const wm__options *o = &m->opts;
+	double f;
+	int tw, th;
+	wm_status s = first_scale(m, g, aw, ah, &f);
+
+	for (int tries = 0; s == WM_OK; tries++) {
+		s = render_mark(m, g, f, aw, out);
+		if (s == WM_ERR_TOO_LARGE && tries < WM__FIT_TRIES) {
+			f *= 0.25; /* a very long line: try much smaller */
+			s = WM_OK;
+			continue;
+		}
+		if (s != WM_OK)
+			return s;
+		turned_size(o, out->width, out->height, &tw, &th);
+		if ((tw <= aw && th <= ah) || tries >= WM__FIT_TRIES)
+			break;
+		f *= 0.98 * fmin((double)aw / tw, (double)ah / th);
+		wm__canvas_free(out);
+	}
+	if (s == WM_OK)
+		s = turn(o, out);
+	if (s != WM_OK)
+		return s;
+	if (out->width <= aw && out->height <= ah)
+		return WM_OK;
+	if (wm__opt_str(o, WM_OPT_QR)[0]) {
+		wm__canvas_free(out);
+		return qr_too_small(m, g, aw, ah);
+	}
+	return squeeze(out, aw, ah);
+}
+
+/* ---- placement ----------------------------------------------------------- */
+
+static wm_status push_xy(wm__layout *l, double x, double y, int *cap)
+{
+	if (l->count == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+		int *p = wm__realloc(l->xy, (size_t)ncap * 2 * sizeof(int));
+
+		if (!p)
+			return wm__error(WM_ERR_NO_MEMORY,
+					 "layout: out of memory");
+		l->xy = p;
+		*cap = ncap;
+	}
+	l->xy[2 * l->count] = (int)lround(x);
+	l->xy[2 * l->count + 1] = (int)lround(y);
+	l->count++;
+	return WM_OK;
+}
+
+/* Top-left corner of a single mark of w x h in square display space. */
+static void anchor(const wm__options *o, const wm__geom *g, int w, int h,
+		   double *x, double *y)
+{
+	int pos = (int)wm__opt_int(o, WM_OPT_POSITION);
+	int col = pos % 3, row = pos / 3;
+	double margin = wm__opt_px(o, WM_OPT_MARGIN, g->shorter);
+
+	*x = col == 0	? margin
+	     : col == 1 ? (g->dw - w) / 2.0
+			: g->dw - w - margin;
+	*y = row == 0	? margin
+	     : row == 1 ? (g->dh - h) / 2.0
+			: g->dh - h - margin;
+	*x += wm__opt_px(o, WM_OPT_OFFSET_X, g->shorter);
+	*y += wm__opt_px(o, WM_OPT_OFFSET_Y, g->shorter);
+	if (o->v[WM_OPT_X].len.value >= 0)
+		*x = wm__opt_px(o, WM_OPT_X, g->shorter);
+	if (o->v[WM_OPT_Y].len.value >= 0)
+		*y = wm__opt_px(o, WM_OPT_Y, g->shorter);
+}
+
+/* A staggered grid over the whole picture; every other row is shifted by
+ * half a step so that diagonal text does not line up into stripes. */
+static wm_status tile(const wm__options *o, const wm__geom *g, int w, int h,
+		      wm__layout *l, int *cap)
+{
+	double gap = wm__opt_px(o, WM_OPT_TILE_SPACING, g->shorter);
+	double sx = w + gap, sy = h + gap;
+	double n = (g->dw / sx + 2) * (g->dh / sy + 2);
+	wm_status s = WM_OK;
+
+	if (n > WM__MAX_TILES) {
+		sx *= sqrt(n / WM__MAX_TILES);
+		sy *= sqrt(n / WM__MAX_TILES);
+	}
+	for (int r = 0; s == WM_OK && r * sy - sy / 2 < g->dh; r++) {
+		double y = r * sy - sy / 2;
+
+		for (double x = (r & 1) ? -sx / 2 : -sx;
+		     s == WM_OK && x < g->dw; x += sx)
+			s = push_xy(l, x, y, cap);
+	}
+	return s;
+}
+
+/* Maps positions from square display space into stored pixels. */
+static void to_stored(wm__layout *l, const wm__geom *g, int w, int h)
+{
+	for (int i = 0; i < l->count; i++) {
+		int *p = &l->xy[2 * i];
+		int x = p[0], y = p[1], ax, ay, bx, by;
+
+		if (g->sar != 1.0 && g->sar_on_x)
+			x = (int)lround(x / g->sar);
+		else if (g->sar != 1.0)
+			y = (int)lround(y / g->sar);
+		wm__orient_point(g->orient, g->sw, g->sh, x, y, &ax, &ay);
+		wm__orient_point(g->orient, g->sw, g->sh, x + w - 1, y + h - 1,
+				 &bx, &by);
+		p[0] = ax < bx ? ax : bx;
+		p[1] = ay < by ? ay : by;
+	}
+}
+
+/* Pre-distorts for non-square pixels, so the mark looks right once the
+ * player stretches the picture. */
+static wm_status undo_sar(const wm__geom *g, wm__raster *r)
+{
+	wm__raster out;
+	int w = r->width, h = r->height;
+	wm_status s;
+
+	if (g->sar == 1.0)
+		return WM_OK;
+	if (g->sar_on_x)
+		w = (int)lround(w / g->sar);
+	else
+		h = (int)lround(h / g->sar);
+	s = wm__canvas_resize(r, w < 1 ? 1 : w, h < 1 ? 1 : h, &out);
+	if (s != WM_OK)
+		return s;
+	wm__canvas_free(r);
+	*r = out;
+	return WM_OK;
+}
+
+static wm_status orient(const wm__geom *g, wm__raster *r)
+{
+	wm__raster out;
+	wm_status s;
+
+	if (g->orient == WM_ORIENT_NORMAL)
+		return WM_OK;
+	s = wm__canvas_orient(r, g->orient, &out);
+	if (s != WM_OK)
+		return s;
+	wm__canvas_free(r);
+	*r = out;
+	return WM_OK;
+}
+
+static wm_status place(wm_mark *m, const wm__geom *g, wm__layout *l)
+{
+	const wm__options *o = &m->opts;
+	int w = l->raster.width, h = l->raster.height, cap = 0;
+	double x, y;
+	wm_status s;
+
+	if (wm__opt_int(o, WM_OPT_TILE)) {
+		s = tile(o, g, w, h, l, &cap);
+	} else {
+		anchor(o, g, w, h, &x, &y);
+		s = push_xy(l, x, y, &cap);
+	}
+	if (s == WM_OK)
+		s = undo_sar(g, &l->raster);
+	if (s == WM_OK) {
+		to_stored(l, g, l->raster.width, l->raster.height);
+		s = orient(g, &l->raster);
+	}
+	return s;
+}
+
+wm_status wm__layout_render(wm_mark *m, const wm_frame *f, wm__layout *out)
+{
+	wm__geom g;
+	double margin;
+	int aw, ah;
+	wm_status s;
+
+	memset(out, 0, sizeof(*out));
+	make_geom(f, &g);
+	margin = wm__opt_px(&m->opts, WM_OPT_MARGIN, g.shorter);
+	if (wm__opt_int(&m->opts, WM_OPT_TILE))
+		margin = 0;
+	aw = (int)floor(g.dw - 2 * margin);
+	ah = (int)floor(g.dh - 2 * margin);
+	aw = aw < 1 ? g.dw : aw;
+	ah = ah < 1 ? g.dh : ah;
+	s = render_fitted(m, &g, aw, ah, &out->raster);
+	if (s == WM_OK)
+		s = place(m, &g, out);
+	if (s != WM_OK)
+		wm__layout_free(out);
+	return s;
+}
+
+void wm__layout_free(wm__layout *l)
+{
+	wm__canvas_free(&l->raster);
+	wm__free(l->xy);
+	memset(l, 0, sizeof(*l));
+}

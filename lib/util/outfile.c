@@ -1,0 +1,282 @@
+/* Atomic output files: see outfile.h. Linux first, plain POSIX as fallback. */
+#include "outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { SCHEME_AUTO, SCHEME_NAMED, SCHEME_OTMPFILE };
+
+static int scheme_from_env(void)
+{
+	const char *e = getenv("WMARK_TMPFILE");
+
+	if (!e)
+		return SCHEME_AUTO;
+	if (strcmp(e, "named") == 0)
+		return SCHEME_NAMED;
+	if (strcmp(e, "otmpfile") == 0)
+		return SCHEME_OTMPFILE;
+	return SCHEME_AUTO;
+}
+
+/* The folder part of `path` ("." when there is none), newly allocated. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	char *d;
+
+	if (!slash)
+		return wm__strdup(".");
+	n = slash == path ? 1 : (size_t)(slash - path);
+	d = wm__malloc(n + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, path, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* A hidden sibling name ".<base>.<pid>-<n>.tmp" that is unlikely to exist. */
+static char *sibling_name(const char *path, unsigned attempt)
+{
+	static unsigned counter;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dir_len = (size_t)(base - path);
+	size_t n = dir_len + strlen(base) + 64;
+	unsigned salt = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+	char *s = wm__malloc(n);
+
+	if (!s)
+		return NULL;
+	snprintf(s, n, "%.*s.%s.%ld-%u-%u.tmp", (int)dir_len, path, base,
+		 (long)getpid(), salt, attempt ^ (unsigned)clock());
+	return s;
+}
+
+static wm_status open_named(wm__outfile *o)
+{
+	unsigned attempt;
+
+	for (attempt = 0; attempt < 100; attempt++) {
+		char *name = sibling_name(o->path, attempt);
+
+		if (!name)
+			return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+					 o->path);
+		o->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (o->fd >= 0) {
+			o->tmp_path = name;
+			return WM_OK;
+		}
+		wm__free(name);
+		if (errno != EEXIST)
+			break;
+	}
+	return wm__error(WM_ERR_IO, "%s: cannot create a temporary file: %s",
+			 o->path, strerror(errno));
+}
+
+static wm_status open_unnamed(wm__outfile *o, bool required)
+{
+#ifdef O_TMPFILE
+	char *dir = dir_of(o->path);
+
+	if (!dir)
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", o->path);
+	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	wm__free(dir);
+	if (o->fd >= 0) {
+		snprintf(o->proc_path, sizeof(o->proc_path), "/proc/self/fd/%d",
+			 o->fd);
+		return WM_OK;
+	}
+	if (!required)
+		return WM_ERR_UNSUPPORTED;
+	return wm__error(WM_ERR_IO, "%s: cannot create an O_TMPFILE file: %s",
+			 o->path, strerror(errno));
+#else
+	(void)required;
+	if (!required)
+		return WM_ERR_UNSUPPORTED;
+	return wm__error(WM_ERR_UNSUPPORTED, "%s: O_TMPFILE not available",
+			 o->path);
+#endif
+}
+
+/* Refuses an existing output early, and remembers the mode of a file that
+ * will be replaced so that the replacement keeps it. */
+static wm_status check_existing(wm__outfile *o)
+{
+	struct stat st;
+
+	o->keep_mode = -1;
+	if (stat(o->path, &st) != 0)
+		return WM_OK;
+	if (!(o->flags & WM__OUTFILE_OVERWRITE))
+		return wm__error(WM_ERR_EXISTS,
+				 "%s: the output exists (allow overwriting to "
+				 "replace it)", o->path);
+	if (S_ISDIR(st.st_mode))
+		return wm__error(WM_ERR_IO, "%s: is a folder", o->path);
+	o->keep_mode = (int)(st.st_mode & 07777);
+	return WM_OK;
+}
+
+wm_status wm__outfile_create(wm__outfile *o, const char *path, unsigned flags)
+{
+	int scheme = scheme_from_env();
+	wm_status s;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->flags = flags;
+	o->path = wm__strdup(path);
+	if (!o->path)
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", path);
+	s = check_existing(o);
+	if (s == WM_OK && scheme != SCHEME_NAMED) {
+		s = open_unnamed(o, scheme == SCHEME_OTMPFILE);
+		if (s == WM_ERR_UNSUPPORTED && scheme == SCHEME_AUTO)
+			s = open_named(o);
+	} else if (s == WM_OK) {
+		s = open_named(o);
+	}
+	if (s != WM_OK) {
+		wm__free(o->path);
+		o->path = NULL;
+	}
+	return s;
+}
+
+FILE *wm__outfile_stdio(wm__outfile *o)
+{
+	if (!o->fp && o->fd >= 0)
+		o->fp = fdopen(o->fd, "wb");
+	return o->fp;
+}
+
+const char *wm__outfile_path(const wm__outfile *o)
+{
+	return o->tmp_path ? o->tmp_path : o->proc_path;
+}
+
+static void release(wm__outfile *o)
+{
+	if (o->fp)
+		fclose(o->fp);
+	else if (o->fd >= 0)
+		close(o->fd);
+	o->fp = NULL;
+	o->fd = -1;
+	wm__free(o->tmp_path);
+	wm__free(o->path);
+	o->tmp_path = NULL;
+	o->path = NULL;
+}
+
+void wm__outfile_abort(wm__outfile *o)
+{
+	if (o->tmp_path)
+		unlink(o->tmp_path);
+	release(o);
+}
+
+/* Flushes user-space and, when a file is being replaced, kernel buffers, so
+ * that a crash cannot swap a good file for an empty one. */
+static wm_status flush_all(wm__outfile *o)
+{
+	if (o->fp && fflush(o->fp) != 0)
+		return wm__error(WM_ERR_IO, "%s: write failed: %s", o->path,
+				 strerror(errno));
+	if (o->keep_mode >= 0) {
+		if (fchmod(o->fd, (mode_t)o->keep_mode) != 0 || fsync(o->fd) != 0)
+			return wm__error(WM_ERR_IO, "%s: cannot sync: %s",
+					 o->path, strerror(errno));
+	}
+	return WM_OK;
+}
+
+/* Gives the unnamed file a name: the final one when nothing may be replaced
+ * (linkat fails on an existing name, which is the race-free check), else a
+ * temporary sibling that is then renamed over the final name. */
+static wm_status link_unnamed(wm__outfile *o)
+{
+	unsigned attempt;
+
+	if (!(o->flags & WM__OUTFILE_OVERWRITE)) {
+		if (linkat(AT_FDCWD, o->proc_path, AT_FDCWD, o->path,
+			   AT_SYMLINK_FOLLOW) == 0)
+			return WM_OK;
+		if (errno == EEXIST)
+			return wm__error(WM_ERR_EXISTS, "%s: the output exists",
+					 o->path);
+		return wm__error(WM_ERR_IO, "%s: cannot create: %s", o->path,
+				 strerror(errno));
+	}
+	for (attempt = 0; attempt < 100; attempt++) {
+		char *name = sibling_name(o->path, attempt);
+
+		if (!name)
+			return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+					 o->path);
+		if (linkat(AT_FDCWD, o->proc_path, AT_FDCWD, name,
+			   AT_SYMLINK_FOLLOW) == 0) {
+			o->tmp_path = name;
+			return WM_OK;
+		}
+		wm__free(name);
+		if (errno != EEXIST)
+			break;
+	}
+	return wm__error(WM_ERR_IO, "%s: cannot link the output: %s", o->path,
+			 strerror(errno));
+}
+
+/* Moves the named temporary file to the final name. Without overwriting,
+ * link() refuses an existing name atomically; file systems without hard
+ * links fall back to a checked rename. */
+static wm_status move_named(wm__outfile *o)
+{
+	struct stat st;
+
+	if (o->flags & WM__OUTFILE_OVERWRITE) {
+		if (rename(o->tmp_path, o->path) == 0)
+			return WM_OK;
+	} else if (link(o->tmp_path, o->path) == 0) {
+		unlink(o->tmp_path);
+		return WM_OK;
+	} else if (errno == EEXIST) {
+		return wm__error(WM_ERR_EXISTS, "%s: the output exists",
+				 o->path);
+	} else if (stat(o->path, &st) != 0 &&
+		   rename(o->tmp_path, o->path) == 0) {
+		return WM_OK;
+	}
+	return wm__error(WM_ERR_IO, "%s: cannot rename the output: %s",
+			 o->path, strerror(errno));
+}
+
+wm_status wm__outfile_commit(wm__outfile *o)
+{
+	wm_status s = flush_all(o);
+
+	if (s == WM_OK && !o->tmp_path)
+		s = link_unnamed(o);
+	if (s == WM_OK && o->tmp_path)
+		s = move_named(o);
+	if (s != WM_OK) {
+		wm__outfile_abort(o);
+		return s;
+	}
+	wm__free(o->tmp_path);
+	o->tmp_path = NULL;
+	release(o);
+	return WM_OK;
+}

@@ -1,0 +1,169 @@
+/*
+ * Entry point of libwatermark-video.so and helpers shared by its files.
+ */
+#include <pthread.h>
+#include <stdio.h>
+
+#include <libavutil/display.h>
+#include <libavutil/log.h>
+
+#include "watermark-ffmpeg.h"
+
+#include "module.h"
+
+const wm__video_host *wm__vhost;
+
+wm_status wm__verr(wm_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	status = wm__vhost->verror(status, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
+{
+	char head[768], why[AV_ERROR_MAX_STRING_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	av_strerror(averr, why, sizeof(why));
+	return wm__verr(status, "%s (%s)", head, why);
+}
+
+/*
+ * FFmpeg prints to stderr by default, and its log settings are process-wide.
+ * The library must print nothing but must not take over an application's
+ * FFmpeg logging either. av_log has no getter for the callback, so the level
+ * is the signal: if it is still FFmpeg's default, nobody has configured it
+ * and FFmpeg is silenced; an application that chose a level keeps it, and
+ * its own callback is never replaced.
+ */
+static void quiet_ffmpeg(void)
+{
+	if (av_log_get_level() == AV_LOG_INFO)
+		av_log_set_level(AV_LOG_QUIET);
+}
+
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+
+static void quiet_ffmpeg_once(void)
+{
+	pthread_once(&quiet_once, quiet_ffmpeg);
+}
+
+/* Whether the first bytes of a file that failed to open name a container
+ * FFmpeg knows (the file is then damaged rather than of an unknown kind). */
+static bool looks_like_container(const char *path)
+{
+	uint8_t buf[4096 + AVPROBE_PADDING_SIZE] = {0};
+	AVProbeData pd = {.filename = "", .buf = buf};
+	int score = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return false;
+	pd.buf_size = (int)fread(buf, 1, 4096, f);
+	fclose(f);
+	return av_probe_input_format2(&pd, 1, &score) && score >= 50;
+}
+
+wm_status wm__video_open_input(const char *path, AVFormatContext **out)
+{
+	AVFormatContext *ic = NULL;
+	int r;
+
+	r = avformat_open_input(&ic, path, NULL, NULL);
+	if (r == AVERROR(ENOENT))
+		return wm__verr(WM_ERR_NOT_FOUND, "%s: no such file", path);
+	if (r == AVERROR_INVALIDDATA && looks_like_container(path))
+		return wm__verr_av(WM_ERR_CORRUPT, r,
+				   "%s: truncated or corrupt container", path);
+	if (r < 0)
+		return wm__verr_av(WM_ERR_UNSUPPORTED, r,
+				   "%s: not a video container FFmpeg can read",
+				   path);
+	r = avformat_find_stream_info(ic, NULL);
+	if (r < 0) {
+		avformat_close_input(&ic);
+		return wm__verr_av(WM_ERR_CORRUPT, r,
+				   "%s: cannot read the stream headers", path);
+	}
+	*out = ic;
+	return WM_OK;
+}
+
+int wm__video_find_stream(const AVFormatContext *ic)
+{
+	int best = -1;
+	int64_t best_area = -1;
+
+	for (unsigned i = 0; i < ic->nb_streams; i++) {
+		const AVStream *st = ic->streams[i];
+		const AVCodecParameters *p = st->codecpar;
+		int64_t area = (int64_t)p->width * p->height;
+
+		if (p->codec_type != AVMEDIA_TYPE_VIDEO ||
+		    (st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+			continue;
+		if (st->disposition & AV_DISPOSITION_DEFAULT)
+			area += INT64_C(1) << 40;
+		if (area > best_area) {
+			best = (int)i;
+			best_area = area;
+		}
+	}
+	return best;
+}
+
+wm_orientation wm__video_stream_orientation(const AVStream *st)
+{
+	size_t size = 0;
+	const uint8_t *sd = av_stream_get_side_data(
+		st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+
+	if (!sd || size < 9 * sizeof(int32_t))
+		return WM_ORIENT_NORMAL;
+	return wm_orientation_from_display_matrix((const int32_t *)sd);
+}
+
+bool wm__orient_swaps(wm_orientation o)
+{
+	return o >= WM_ORIENT_TRANSPOSE && o <= WM_ORIENT_ROTATE_270;
+}
+
+static wm_status module_mark_file(wm_mark *m, const char *in,
+				  const char *out, const wm_job *job)
+{
+	quiet_ffmpeg_once();
+	return wm__video_do_mark(m, in, out, job);
+}
+
+static wm_status module_probe(const char *path, wm_media_info *info)
+{
+	quiet_ffmpeg_once();
+	return wm__video_do_probe(path, info);
+}
+
+static const wm__video_module module_table = {
+	.size = sizeof(wm__video_module),
+	.abi = WM__VIDEO_ABI,
+	.mark_file = module_mark_file,
+	.probe = module_probe,
+};
+
+__attribute__((visibility("default"))) const wm__video_module *
+wm_video_module_entry(const wm__video_host *host);
+
+const wm__video_module *wm_video_module_entry(const wm__video_host *host)
+{
+	if (!host || host->abi != WM__VIDEO_ABI ||
+	    host->size < sizeof(wm__video_host))
+		return NULL;
+	wm__vhost = host;
+	return &module_table;
+}

@@ -1,0 +1,94 @@
+/*
+ * Private to libwatermark-video.so: the host table handed over by the
+ * library, and the pieces of the pipeline shared between its files.
+ */
+#ifndef WM_VIDEO_MODULE_H
+#define WM_VIDEO_MODULE_H
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "video.h"
+
+/* The library's functions (set once by the entry point). */
+extern const wm__video_host *wm__vhost;
+
+/* Records an error message through the library and returns `status`. */
+wm_status wm__verr(wm_status status, const char *fmt, ...) WM__PRINTF(2, 3);
+
+/* Like wm__verr, with FFmpeg's text for `averr` appended. */
+wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
+	WM__PRINTF(3, 4);
+
+#define VLOG(level, ...) wm__vhost->log(level, __VA_ARGS__)
+
+/* Opens an input file and finds its streams, with errors naming it. */
+wm_status wm__video_open_input(const char *path, AVFormatContext **out);
+
+/* The index of the real video stream (not cover art), or -1. */
+int wm__video_find_stream(const AVFormatContext *ic);
+
+/* Orientation from a stream's display matrix (NORMAL when none). */
+wm_orientation wm__video_stream_orientation(const AVStream *st);
+
+/* The module's two operations. */
+wm_status wm__video_do_mark(wm_mark *m, const char *in, const char *out,
+			    const wm_job *job);
+wm_status wm__video_do_probe(const char *path, wm_media_info *info);
+
+/* ---- output files -------------------------------------------------------- */
+
+/*
+ * Where the muxer writes. For regular files: a named temporary file in the
+ * destination's folder (the MP4 muxer re-opens it by name to move the index
+ * to the front), renamed into place on success. For pipes and character
+ * devices: the destination itself.
+ */
+typedef struct wm__vout {
+	char *final_path;
+	char *write_path; /* what the muxer opens */
+	bool is_stream;   /* a pipe: no temporary file, no seeking */
+	bool overwrite;
+} wm__vout;
+
+wm_status wm__vout_begin(wm__vout *o, const char *in, const char *out,
+			 const wm_job *job);
+wm_status wm__vout_commit(wm__vout *o);
+void wm__vout_abort(wm__vout *o);
+
+/* ---- encoders ----------------------------------------------------------- */
+
+/* What the encoder must match. */
+typedef struct wm__venc_in {
+	const char *name; /* the input, for messages */
+	const wm__options *opts;
+	const AVOutputFormat *ofmt;
+	const AVCodecContext *dec;
+	const AVStream *ist;
+	AVRational frame_rate;
+	int width; /* after any pixel rotation */
+	int height;
+	AVRational sar;
+	bool global_header;
+} wm__venc_in;
+
+/*
+ * Chooses the encoder (the "encoder" option, else the input's codec family
+ * when the container takes it, else the container's natural codec, with a
+ * warning), sets quality, preset, threads, colour tags and HDR metadata,
+ * and opens it.
+ */
+wm_status wm__video_open_encoder(const wm__venc_in *in, AVCodecContext **out);
+
+/* ---- pixel rotation (for containers without a display matrix) ---------- */
+
+/*
+ * Rotates `src` into `dst` (already allocated with the turned size and the
+ * same pixel format) so that it looks as `o` says it is displayed.
+ */
+wm_status wm__video_rotate(const AVFrame *src, AVFrame *dst, wm_orientation o);
+
+/* Whether an orientation swaps width and height. */
+bool wm__orient_swaps(wm_orientation o);
+
+#endif /* WM_VIDEO_MODULE_H */

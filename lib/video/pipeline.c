@@ -1,0 +1,679 @@
+/*
+ * Marking a video file: demux, decode (frame threads), blend in the
+ * decoder's own pixel format, encode, mux. Every other stream is copied
+ * packet for packet, so audio stays byte-identical and in sync.
+ */
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/pixdesc.h>
+
+#include "watermark-ffmpeg.h"
+
+#include "module.h"
+
+typedef struct vjob {
+	wm_mark *mark;
+	const wm__options *opts;
+	const char *in;
+	const wm_job *job;
+	AVFormatContext *ic;
+	AVFormatContext *oc;
+	AVCodecContext *dec;
+	AVCodecContext *enc;
+	AVFrame *frame;
+	AVFrame *turned; /* upright copy when the pixels are rotated */
+	AVPacket *pkt;
+	AVPacket *epkt; /* encoder output */
+	int vin;        /* the input's video stream */
+	int vout;       /* its output stream */
+	int *map;       /* input stream -> output stream, -1 when dropped */
+	wm_orientation orient;
+	bool turn_pixels;
+	bool mov_family;
+	const wm__prepared *prep;
+	wm_frame prep_frame; /* geometry the mark was prepared for */
+	int64_t start_pts;
+	int64_t packets_in;
+	int64_t done;
+	int64_t total;
+	double mark_seconds;
+	wm__vout out;
+} vjob;
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- choosing the container ---------------------------------------------- */
+
+static const char *muxer_by_name(const char *name)
+{
+	static const char *const names[][2] = {
+		{"mp4", "mp4"},	  {"m4v", "mp4"},     {"mov", "mov"},
+		{"qt", "mov"},	  {"mkv", "matroska"}, {"matroska", "matroska"},
+		{"webm", "webm"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(name, names[i][0]))
+			return names[i][1];
+	return NULL;
+}
+
+static const char *muxer_of_input(const AVFormatContext *ic)
+{
+	const AVDictionaryEntry *brand;
+
+	if (strstr(ic->iformat->name, "matroska")) {
+		for (unsigned i = 0; i < ic->nb_streams; i++) {
+			enum AVCodecID id = ic->streams[i]->codecpar->codec_id;
+
+			if (id != AV_CODEC_ID_VP8 && id != AV_CODEC_ID_VP9 &&
+			    id != AV_CODEC_ID_AV1 && id != AV_CODEC_ID_OPUS &&
+			    id != AV_CODEC_ID_VORBIS &&
+			    id != AV_CODEC_ID_WEBVTT)
+				return "matroska";
+		}
+		return "webm";
+	}
+	brand = av_dict_get(ic->metadata, "major_brand", NULL, 0);
+	if (brand && !strncmp(brand->value, "qt", 2))
+		return "mov";
+	return "mp4";
+}
+
+static wm_status choose_muxer(vjob *j, const char *out, const char **muxer)
+{
+	static const char *const by_option[] = {
+		[WM__FMT_MP4] = "mp4", [WM__FMT_MOV] = "mov",
+		[WM__FMT_MKV] = "matroska", [WM__FMT_WEBM] = "webm"};
+	const char *asked = NULL, *dot = strrchr(out, '.');
+	int64_t opt = wm__vhost->opt_int(j->opts, WM_OPT_FORMAT);
+
+	if (j->job && j->job->size >= offsetof(wm_job, format) +
+					       sizeof(j->job->format))
+		asked = j->job->format;
+	if (!asked && opt != WM__FMT_AUTO)
+		asked = opt >= WM__FMT_MP4 ? by_option[opt] : "image";
+	if (asked) {
+		*muxer = muxer_by_name(asked);
+		if (!*muxer)
+			return wm__verr(WM_ERR_UNSUPPORTED,
+					"%s: cannot write video as '%s' (mp4, "
+					"mov, mkv or webm)",
+					out, asked);
+		return WM_OK;
+	}
+	*muxer = dot && !strchr(dot, '/') ? muxer_by_name(dot + 1) : NULL;
+	if (!*muxer)
+		*muxer = muxer_of_input(j->ic);
+	return WM_OK;
+}
+
+/* ---- streams --------------------------------------------------------------- */
+
+static wm_status no_memory(const vjob *j)
+{
+	return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory", j->in);
+}
+
+static wm_status find_video(vjob *j)
+{
+	j->vin = wm__video_find_stream(j->ic);
+	if (j->vin >= 0)
+		return WM_OK;
+	for (unsigned i = 0; i < j->ic->nb_streams; i++)
+		if (j->ic->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC)
+			return wm__verr(WM_ERR_NOT_FOUND,
+					"%s: no video stream, only cover art",
+					j->in);
+	return wm__verr(WM_ERR_NOT_FOUND, "%s: no video stream%s", j->in,
+			j->ic->nb_streams ? " (audio or data only)" : "");
+}
+
+static wm_status open_decoder(vjob *j)
+{
+	const AVStream *st = j->ic->streams[j->vin];
+	const AVCodec *c = avcodec_find_decoder(st->codecpar->codec_id);
+	int r;
+
+	if (!c)
+		return wm__verr(WM_ERR_CODEC,
+				"%s: no decoder for the video codec '%s'",
+				j->in, avcodec_get_name(st->codecpar->codec_id));
+	j->dec = avcodec_alloc_context3(c);
+	if (!j->dec || avcodec_parameters_to_context(j->dec, st->codecpar) < 0)
+		return no_memory(j);
+	j->dec->pkt_timebase = st->time_base;
+	j->dec->thread_count = (int)wm__vhost->opt_int(j->opts, WM_OPT_THREADS);
+	j->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+	r = avcodec_open2(j->dec, c, NULL);
+	if (r < 0)
+		return wm__verr_av(WM_ERR_CODEC, r,
+				   "%s: cannot open the %s decoder", j->in,
+				   c->name);
+	if (wm_pixel_format_from_av(j->dec->pix_fmt) == WM_PIX_NONE)
+		return wm__verr(WM_ERR_UNSUPPORTED,
+				"%s: cannot mark video in pixel format %s",
+				j->in,
+				j->dec->pix_fmt == AV_PIX_FMT_NONE
+					? "(unknown)"
+					: av_get_pix_fmt_name(j->dec->pix_fmt));
+	return WM_OK;
+}
+
+/* Side data that describes the picture rather than the bitstream. */
+static bool keep_side_data(const vjob *j, enum AVPacketSideDataType t)
+{
+	switch (t) {
+	case AV_PKT_DATA_DISPLAYMATRIX: return !j->turn_pixels;
+	case AV_PKT_DATA_MASTERING_DISPLAY_METADATA:
+	case AV_PKT_DATA_CONTENT_LIGHT_LEVEL:
+	case AV_PKT_DATA_STEREO3D:
+	case AV_PKT_DATA_SPHERICAL: return true;
+	default: return false;
+	}
+}
+
+static wm_status copy_stream_info(vjob *j, const AVStream *ist, AVStream *ost,
+				  bool all_side_data)
+{
+	ost->disposition = ist->disposition;
+	if (av_dict_copy(&ost->metadata, ist->metadata, 0) < 0)
+		return no_memory(j);
+	for (int k = 0; k < ist->nb_side_data; k++) {
+		const AVPacketSideData *sd = &ist->side_data[k];
+		uint8_t *dst;
+
+		if (!all_side_data && !keep_side_data(j, sd->type))
+			continue;
+		dst = av_stream_new_side_data(ost, sd->type, sd->size);
+		if (!dst)
+			return no_memory(j);
+		memcpy(dst, sd->data, sd->size);
+	}
+	return WM_OK;
+}
+
+static wm_status add_copy_stream(vjob *j, unsigned i)
+{
+	const AVStream *ist = j->ic->streams[i];
+	enum AVCodecID id = ist->codecpar->codec_id;
+	AVStream *ost;
+
+	if (avformat_query_codec(j->oc->oformat, id, FF_COMPLIANCE_NORMAL) !=
+	    1) {
+		VLOG(WM_LOG_WARNING,
+		     "%s: stream %u (%s) cannot go into a %s file; dropped",
+		     j->in, i, avcodec_get_name(id), j->oc->oformat->name);
+		return WM_OK;
+	}
+	ost = avformat_new_stream(j->oc, NULL);
+	if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)
+		return no_memory(j);
+	ost->codecpar->codec_tag = 0;
+	ost->time_base = ist->time_base;
+	j->map[i] = ost->index;
+	return copy_stream_info(j, ist, ost, true);
+}
+
+static AVRational picture_sar(const vjob *j)
+{
+	const AVStream *st = j->ic->streams[j->vin];
+	AVRational sar = st->sample_aspect_ratio;
+
+	if (!sar.num || !sar.den)
+		sar = j->dec->sample_aspect_ratio;
+	if (!sar.num || !sar.den)
+		sar = (AVRational){1, 1};
+	if (j->turn_pixels && wm__orient_swaps(j->orient))
+		sar = (AVRational){sar.den, sar.num};
+	return sar;
+}
+
+static wm_status alloc_turned(vjob *j, int w, int h)
+{
+	j->turned = av_frame_alloc();
+	if (!j->turned)
+		return no_memory(j);
+	j->turned->format = j->dec->pix_fmt;
+	j->turned->width = w;
+	j->turned->height = h;
+	if (av_frame_get_buffer(j->turned, 0) < 0)
+		return no_memory(j);
+	return WM_OK;
+}
+
+static wm_status add_video_stream(vjob *j)
+{
+	AVStream *ist = j->ic->streams[j->vin], *ost;
+	bool swap = j->turn_pixels && wm__orient_swaps(j->orient);
+	wm__venc_in in = {
+		.name = j->in,
+		.opts = j->opts,
+		.ofmt = j->oc->oformat,
+		.dec = j->dec,
+		.ist = ist,
+		.frame_rate = av_guess_frame_rate(j->ic, ist, NULL),
+		.width = swap ? j->dec->height : j->dec->width,
+		.height = swap ? j->dec->width : j->dec->height,
+		.sar = picture_sar(j),
+		.global_header = j->oc->oformat->flags & AVFMT_GLOBALHEADER,
+	};
+	wm_status s = wm__video_open_encoder(&in, &j->enc);
+
+	if (s == WM_OK && j->turn_pixels)
+		s = alloc_turned(j, in.width, in.height);
+	if (s != WM_OK)
+		return s;
+	ost = avformat_new_stream(j->oc, NULL);
+	if (!ost || avcodec_parameters_from_context(ost->codecpar, j->enc) < 0)
+		return no_memory(j);
+	if (j->mov_family && j->enc->codec_id == AV_CODEC_ID_HEVC)
+		ost->codecpar->codec_tag = MKTAG('h', 'v', 'c', '1');
+	ost->time_base = j->enc->time_base;
+	ost->avg_frame_rate = ist->avg_frame_rate;
+	ost->sample_aspect_ratio = in.sar;
+	j->vout = ost->index;
+	j->map[j->vin] = ost->index;
+	return copy_stream_info(j, ist, ost, false);
+}
+
+static wm_status add_streams(vjob *j)
+{
+	wm_status s = add_video_stream(j);
+
+	for (unsigned i = 0; s == WM_OK && i < j->ic->nb_streams; i++)
+		if ((int)i != j->vin)
+			s = add_copy_stream(j, i);
+	return s;
+}
+
+/* ---- header and metadata ------------------------------------------------- */
+
+static wm_status set_metadata(vjob *j)
+{
+	AVDictionary **md = &j->oc->metadata;
+	char desc[1024];
+
+	if (av_dict_copy(md, j->ic->metadata, 0) < 0)
+		return no_memory(j);
+	av_dict_set(md, "major_brand", NULL, 0);
+	av_dict_set(md, "minor_version", NULL, 0);
+	av_dict_set(md, "compatible_brands", NULL, 0);
+	if (!wm__vhost->opt_int(j->opts, WM_OPT_METADATA))
+		return WM_OK;
+	snprintf(desc, sizeof(desc),
+		 "%s (digital source type: "
+		 "http://cv.iptc.org/newscodes/digitalsourcetype/%s)",
+		 wm__vhost->mark_disclosure(j->mark),
+		 wm__vhost->opt_str(j->opts, WM_OPT_SOURCE_TYPE));
+	if (av_dict_set(md, "comment", wm__vhost->mark_disclosure(j->mark),
+			0) < 0 ||
+	    av_dict_set(md, "description", desc, 0) < 0)
+		return no_memory(j);
+	return WM_OK;
+}
+
+static wm_status write_header(vjob *j)
+{
+	AVDictionary *mo = NULL;
+	int r;
+
+	if (!(j->oc->oformat->flags & AVFMT_NOFILE)) {
+		r = avio_open(&j->oc->pb, j->out.write_path, AVIO_FLAG_WRITE);
+		if (r < 0)
+			return wm__verr_av(WM_ERR_IO, r, "%s: cannot open",
+					   j->out.final_path);
+	}
+	if (j->mov_family)
+		av_dict_set(&mo, "movflags",
+			    j->out.is_stream
+				    ? "+frag_keyframe+empty_moov+default_base_moof"
+				    : "+faststart",
+			    0);
+	r = avformat_write_header(j->oc, &mo);
+	av_dict_free(&mo);
+	if (r < 0)
+		return wm__verr_av(WM_ERR_IO, r,
+				   "%s: cannot start the %s output",
+				   j->out.final_path, j->oc->oformat->name);
+	return WM_OK;
+}
+
+/* ---- marking ---------------------------------------------------------------- */
+
+static wm_status prepare_mark(vjob *j, const wm_frame *f)
+{
+	const wm_frame *p = &j->prep_frame;
+
+	if (!j->prep) {
+		j->prep_frame = *f;
+		return wm__vhost->mark_acquire(j->mark, f, NULL, &j->prep);
+	}
+	if (f->width != p->width || f->height != p->height ||
+	    f->format != p->format)
+		return wm__verr(WM_ERR_UNSUPPORTED,
+				"%s: the picture changes from %dx%d to %dx%d "
+				"mid-stream",
+				j->in, p->width, p->height, f->width, f->height);
+	return WM_OK;
+}
+
+/* Describes a decoded picture; tags the decoder left unset come from the
+ * stream. */
+static wm_status describe(vjob *j, const AVFrame *f, wm_frame *wf)
+{
+	if (wm_frame_from_avframe(wf, f) != 0)
+		return wm__verr(WM_ERR_UNSUPPORTED,
+				"%s: cannot mark video in pixel format %s",
+				j->in, av_get_pix_fmt_name(f->format));
+	if (f->colorspace == AVCOL_SPC_UNSPECIFIED)
+		wf->matrix = wm_matrix_from_av(j->dec->colorspace);
+	if (f->color_trc == AVCOL_TRC_UNSPECIFIED)
+		wf->transfer = wm_transfer_from_av(j->dec->color_trc);
+	wf->orientation = j->turn_pixels ? WM_ORIENT_NORMAL : j->orient;
+	if (!wf->sar_num || !wf->sar_den) {
+		AVRational sar = picture_sar(j);
+
+		wf->sar_num = sar.num;
+		wf->sar_den = sar.den;
+	}
+	return WM_OK;
+}
+
+static wm_status mark_picture(vjob *j, AVFrame *f, int64_t pts)
+{
+	AVRational tb = j->ic->streams[j->vin]->time_base;
+	double t = pts == AV_NOPTS_VALUE ? 0 : (pts - j->start_pts) * av_q2d(tb);
+	unsigned alpha = wm__vhost->mark_alpha_at(j->mark, t);
+	double t0 = now_seconds();
+	wm_frame wf;
+	wm_status s;
+
+	if (alpha == 0)
+		return WM_OK;
+	if (av_frame_make_writable(f) < 0)
+		return no_memory(j);
+	s = describe(j, f, &wf);
+	if (s == WM_OK)
+		s = prepare_mark(j, &wf);
+	if (s != WM_OK)
+		return s;
+	for (int i = 0; i < j->prep->count; i++)
+		wm__vhost->layer_apply(j->prep->items[i].layer, &wf, 0, alpha);
+	j->mark_seconds += now_seconds() - t0;
+	return WM_OK;
+}
+
+/* ---- the packet loop ------------------------------------------------------ */
+
+static wm_status drain_encoder(vjob *j)
+{
+	AVStream *ost = j->oc->streams[j->vout];
+	int r;
+
+	while ((r = avcodec_receive_packet(j->enc, j->epkt)) >= 0) {
+		j->epkt->stream_index = j->vout;
+		av_packet_rescale_ts(j->epkt, j->enc->time_base,
+				     ost->time_base);
+		r = av_interleaved_write_frame(j->oc, j->epkt);
+		if (r < 0)
+			return wm__verr_av(WM_ERR_IO, r, "%s: cannot write",
+					   j->out.final_path);
+	}
+	if (r != AVERROR(EAGAIN) && r != AVERROR_EOF)
+		return wm__verr_av(WM_ERR_CODEC, r, "%s: encoder %s failed",
+				   j->in, j->enc->codec->name);
+	return WM_OK;
+}
+
+static wm_status encode(vjob *j, AVFrame *f)
+{
+	int r = avcodec_send_frame(j->enc, f);
+
+	if (r < 0 && r != AVERROR_EOF)
+		return wm__verr_av(WM_ERR_CODEC, r, "%s: encoder %s failed",
+				   j->in, j->enc->codec->name);
+	return drain_encoder(j);
+}
+
+static wm_status report_progress(vjob *j)
+{
+	const wm_job *job = j->job;
+
+	j->done++;
+	if (!job || !job->progress)
+		return WM_OK;
+	if (job->progress(job->user, j->done, j->total))
+		return wm__verr(WM_ERR_CANCELLED,
+				"%s: cancelled by the progress callback after "
+				"%lld frames",
+				j->in, (long long)j->done);
+	return WM_OK;
+}
+
+static wm_status turn_picture(vjob *j, AVFrame *f)
+{
+	if (av_frame_make_writable(j->turned) < 0 ||
+	    av_frame_copy_props(j->turned, f) < 0)
+		return no_memory(j);
+	j->turned->sample_aspect_ratio = picture_sar(j);
+	return wm__video_rotate(f, j->turned, j->orient);
+}
+
+static wm_status process_frame(vjob *j, AVFrame *f)
+{
+	int64_t pts = f->best_effort_timestamp;
+	AVFrame *out = f;
+	wm_status s = WM_OK;
+
+	if (j->start_pts == AV_NOPTS_VALUE)
+		j->start_pts = pts;
+	f->pts = pts;
+	if (j->turn_pixels) {
+		s = turn_picture(j, f);
+		out = j->turned;
+	}
+	if (s == WM_OK)
+		s = mark_picture(j, out, pts);
+	out->pict_type = AV_PICTURE_TYPE_NONE;
+	if (s == WM_OK)
+		s = encode(j, out);
+	return s == WM_OK ? report_progress(j) : s;
+}
+
+static wm_status decode(vjob *j, const AVPacket *pkt)
+{
+	int r = avcodec_send_packet(j->dec, pkt);
+
+	if (r < 0 && r != AVERROR_EOF)
+		return wm__verr_av(WM_ERR_CORRUPT, r,
+				   "%s: cannot decode video frame %lld", j->in,
+				   (long long)j->packets_in);
+	for (;;) {
+		wm_status s;
+
+		r = avcodec_receive_frame(j->dec, j->frame);
+		if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
+			return WM_OK;
+		if (r < 0)
+			return wm__verr_av(WM_ERR_CORRUPT, r,
+					   "%s: cannot decode the video", j->in);
+		s = process_frame(j, j->frame);
+		av_frame_unref(j->frame);
+		if (s != WM_OK)
+			return s;
+	}
+}
+
+static wm_status copy_packet(vjob *j, AVPacket *pkt)
+{
+	int to = j->map[pkt->stream_index];
+	int r;
+
+	if (to < 0)
+		return WM_OK;
+	av_packet_rescale_ts(pkt, j->ic->streams[pkt->stream_index]->time_base,
+			     j->oc->streams[to]->time_base);
+	pkt->stream_index = to;
+	pkt->pos = -1;
+	r = av_interleaved_write_frame(j->oc, pkt);
+	if (r < 0)
+		return wm__verr_av(WM_ERR_IO, r, "%s: cannot write",
+				   j->out.final_path);
+	return WM_OK;
+}
+
+/* A container index that promises more video than the file holds means
+ * the file was cut short. */
+static wm_status check_complete(vjob *j, int read_status)
+{
+	int64_t expected = j->ic->streams[j->vin]->nb_frames;
+
+	if (read_status != AVERROR_EOF)
+		return wm__verr_av(WM_ERR_CORRUPT, read_status,
+				   "%s: read error after %lld video frames",
+				   j->in, (long long)j->packets_in);
+	if ((j->ic->pb && j->ic->pb->error) ||
+	    (expected > 0 && j->packets_in < expected))
+		return wm__verr(WM_ERR_CORRUPT,
+				"%s: truncated: %lld of %lld video frames "
+				"present",
+				j->in, (long long)j->packets_in,
+				(long long)expected);
+	if (j->done == 0)
+		return wm__verr(WM_ERR_CORRUPT, "%s: no video frame decodes",
+				j->in);
+	return WM_OK;
+}
+
+static wm_status run(vjob *j)
+{
+	wm_status s = WM_OK;
+	int r;
+
+	while (s == WM_OK && (r = av_read_frame(j->ic, j->pkt)) >= 0) {
+		if (j->pkt->stream_index == j->vin) {
+			j->packets_in++;
+			s = decode(j, j->pkt);
+		} else {
+			s = copy_packet(j, j->pkt);
+		}
+		av_packet_unref(j->pkt);
+	}
+	if (s != WM_OK)
+		return s;
+	s = decode(j, NULL);
+	if (s == WM_OK)
+		s = check_complete(j, r);
+	if (s == WM_OK)
+		s = encode(j, NULL);
+	if (s == WM_OK && (r = av_write_trailer(j->oc)) < 0)
+		return wm__verr_av(WM_ERR_IO, r, "%s: cannot finish",
+				   j->out.final_path);
+	return s;
+}
+
+/* ---- setup and teardown ------------------------------------------------ */
+
+static wm_status open_output(vjob *j, const char *out)
+{
+	const char *muxer;
+	wm_status s;
+	int r;
+
+	s = choose_muxer(j, out, &muxer);
+	if (s == WM_OK)
+		s = wm__vout_begin(&j->out, j->in, out, j->job);
+	if (s != WM_OK)
+		return s;
+	r = avformat_alloc_output_context2(&j->oc, NULL, muxer,
+					   j->out.write_path);
+	if (r < 0)
+		return wm__verr_av(WM_ERR_UNSUPPORTED, r,
+				   "%s: no %s muxer in this FFmpeg", out, muxer);
+	j->mov_family = !strcmp(muxer, "mp4") || !strcmp(muxer, "mov");
+	j->orient = wm__video_stream_orientation(j->ic->streams[j->vin]);
+	j->turn_pixels = j->orient != WM_ORIENT_NORMAL && !j->mov_family;
+	j->map = wm__vhost->malloc(j->ic->nb_streams * sizeof(int));
+	if (!j->map)
+		return no_memory(j);
+	for (unsigned i = 0; i < j->ic->nb_streams; i++)
+		j->map[i] = -1;
+	return WM_OK;
+}
+
+static wm_status setup(vjob *j, const char *out)
+{
+	wm_status s = wm__video_open_input(j->in, &j->ic);
+
+	if (s == WM_OK)
+		s = find_video(j);
+	if (s == WM_OK)
+		s = open_decoder(j);
+	if (s == WM_OK)
+		s = open_output(j, out);
+	if (s != WM_OK)
+		return s;
+	j->frame = av_frame_alloc();
+	j->pkt = av_packet_alloc();
+	j->epkt = av_packet_alloc();
+	if (!j->frame || !j->pkt || !j->epkt)
+		return no_memory(j);
+	j->total = j->ic->streams[j->vin]->nb_frames > 0
+			   ? j->ic->streams[j->vin]->nb_frames
+			   : -1;
+	s = add_streams(j);
+	if (s == WM_OK)
+		s = set_metadata(j);
+	return s == WM_OK ? write_header(j) : s;
+}
+
+static void teardown(vjob *j)
+{
+	if (j->prep)
+		wm__vhost->mark_release(j->mark, j->prep);
+	avcodec_free_context(&j->dec);
+	avcodec_free_context(&j->enc);
+	av_frame_free(&j->frame);
+	av_frame_free(&j->turned);
+	av_packet_free(&j->pkt);
+	av_packet_free(&j->epkt);
+	if (j->oc && j->oc->pb && !(j->oc->oformat->flags & AVFMT_NOFILE))
+		avio_closep(&j->oc->pb);
+	avformat_free_context(j->oc);
+	avformat_close_input(&j->ic);
+	wm__vhost->free(j->map);
+}
+
+wm_status wm__video_do_mark(wm_mark *m, const char *in, const char *out,
+			    const wm_job *job)
+{
+	vjob j = {.mark = m, .in = in, .job = job, .vin = -1, .vout = -1};
+	double t0 = now_seconds();
+	wm_status s;
+
+	j.opts = wm__vhost->mark_options(m);
+	j.start_pts = AV_NOPTS_VALUE;
+	s = setup(&j, out);
+	if (s == WM_OK)
+		s = run(&j);
+	if (s == WM_OK)
+		VLOG(WM_LOG_DEBUG,
+		     "%s: %lld frames; marking took %.3f s of %.3f s (%.2f%%)",
+		     in, (long long)j.done, j.mark_seconds, now_seconds() - t0,
+		     100.0 * j.mark_seconds / (now_seconds() - t0));
+	teardown(&j);
+	if (s == WM_OK)
+		return wm__vout_commit(&j.out);
+	wm__vout_abort(&j.out);
+	return s;
+}

@@ -1,0 +1,139 @@
+"""Flags: generated from the option table, values parsed by the library."""
+import re
+
+import pytest
+
+def config(run, *args):
+    r = run('--print-config', *args)
+    assert r.returncode == 0, r.stderr
+    return dict(line.split('=', 1)
+                for line in r.stdout.decode().splitlines())
+
+
+def test_help_lists_every_table_option(run, option_table):
+    r = run('--help')
+    assert r.returncode == 0
+    text = r.stdout.decode()
+    for row in option_table:
+        assert re.search(r'--%s\b' % re.escape(row['name']), text), row
+    for flag in ('--output', '--recursive', '--jobs', '--force', '--quiet',
+                 '--verbose', '--json', '--in-place', '--skip-marked',
+                 '--name', '--preset', '--version'):
+        assert flag in text
+    assert 'Exit status' in text
+
+
+def test_every_table_option_is_a_flag_that_reaches_the_mark(run,
+                                                           option_table):
+    rows = [r for r in option_table if r['name'] != 'preset']
+    args = ['--%s=%s' % (r['name'], r['default']) for r in rows]
+    conf = config(run, *args)
+    assert set(r['name'] for r in option_table) <= set(conf)
+
+
+def test_list_options_matches_table(run, option_table):
+    r = run('--list-options')
+    assert r.returncode == 0
+    names = [line.split('\t')[0] for line in r.stdout.decode().splitlines()]
+    assert names == [row['name'] for row in option_table]
+
+
+def test_version(run):
+    r = run('--version')
+    assert r.returncode == 0
+    assert re.match(rb'wmark \d+\.\d+\.\d+ \(libwatermark \d+\.\d+\.\d+\)',
+                    r.stdout)
+
+
+def test_values_are_parsed_as_people_write_them(run):
+    conf = config(run, '--size', '48px', '--margin=5%', '-c', 'red',
+                  '-p', 'top-left', '--opacity', '0.5', '-t', 'Made by AI',
+                  '--box', '--no-metadata')
+    assert conf['size'] in ('48', '48px')
+    assert conf['margin'] == '5%'
+    assert conf['color'].lower().startswith('#ff0000')
+    assert conf['position'] == 'top-left'
+    assert float(conf['opacity']) == 0.5
+    assert conf['text'] == 'Made by AI'
+    assert conf['box'] == 'true'
+    assert conf['metadata'] == 'false'
+
+
+def test_later_flag_wins_and_preset_is_refined(run):
+    conf = config(run, '-s', '10', '-s', '20', '--preset', 'ai', '--no-box')
+    assert conf['size'] in ('20', '20px')
+    assert conf['box'] == 'false'
+    assert conf['text'] == 'AI-generated'
+    assert conf['disclosure'] != ''
+
+
+def test_preset_ai_and_encoder_preset(run):
+    conf = config(run, '--preset', 'ai')
+    assert conf['box'] == 'true'
+    assert conf['source-type'] == 'trainedAlgorithmicMedia'
+    conf = config(run, '--preset', 'veryfast')
+    assert conf['preset'] == 'veryfast'
+
+
+@pytest.mark.parametrize('args,needle', [
+    (['--size', 'huge', 'x.jpg'], b'--size'),
+    (['--position', 'middle', 'x.jpg'], b'--position'),
+    (['--color', '#12', 'x.jpg'], b'--color'),
+    (['--opacity', '2', 'x.jpg'], b'--opacity'),
+    (['--jobs', '0', 'x.jpg'], b'--jobs'),
+    (['--bogus', 'x.jpg'], b'bogus'),
+    (['--in-place', '-o', 'd', 'x.jpg'], b'--in-place'),
+    (['--name', 'a/{name}', 'x.jpg'], b'--name'),
+    (['--name', '{nope}', 'x.jpg'], b'{name}'),
+    ([], b'no input'),
+])
+def test_usage_errors_exit_2_and_say_what_is_wrong(run, tmp_path, args,
+                                                   needle):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert needle in r.stderr
+    assert r.stdout == b''
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_value_names_expected_form(run):
+    r = run('--position', 'middle', 'x.jpg')
+    assert b'top-left' in r.stderr or b'expected' in r.stderr
+
+
+def test_links_only_the_public_api(wmark):
+    """wmark uses the library exactly as an outside application would: it
+    includes only watermark.h and calls only exported symbols."""
+    import glob
+    import os
+    import subprocess
+
+    src = os.path.join(os.environ['WMARK_SOURCE_ROOT'], 'tools', 'wmark')
+    for path in glob.glob(os.path.join(src, '*.[ch]')):
+        for line in open(path):
+            m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+            assert not m or m.group(1) in ('watermark.h', 'wmark.h'), line
+    exported = set()
+    with open(os.path.join(os.environ['WMARK_SOURCE_ROOT'], 'tests', 'unit',
+                           'symbols.txt')) as f:
+        exported = {line.strip() for line in f if line.startswith('wm_')}
+    nm = subprocess.run(['nm', '-D', '--undefined-only', wmark],
+                        stdout=subprocess.PIPE, check=True).stdout.decode()
+    used = {line.split()[-1].split('@')[0] for line in nm.splitlines()
+            if line.split() and line.split()[-1].startswith('wm')}
+    assert used and used <= exported, used - exported
+
+
+def test_man_page_documents_every_own_flag(run):
+    """The man page is written by hand; every flag of the tool itself (the
+    mark options are documented from the table) must be in it."""
+    import os
+
+    page = open(os.path.join(os.environ['WMARK_SOURCE_ROOT'], 'tools',
+                             'wmark.1')).read().replace('\\-', '-')
+    help_text = run('--help').stdout.decode()
+    own = help_text.split('Files and batch:')[1].split('Mark options')[0]
+    flags = re.findall(r'--([a-z-]+)', own)
+    assert len(flags) > 10
+    for flag in flags:
+        assert '--' + flag in page, flag

@@ -1,0 +1,137 @@
+"""A batch of 200 images with corrupt ones mixed in, and interruptions."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import corpus, corrupt_variants, decodes, leftovers, make_image
+
+
+def make_batch(d, n_good=200, n_bad=15):
+    d.mkdir()
+    good, bad = [], []
+    variants = corrupt_variants()
+    for i in range(n_good):
+        ext = '.png' if i % 3 == 0 else '.jpg'
+        name = 'img%03d%s' % (i, ext)
+        make_image(str(d / name), (48 + i % 40, 40 + i % 23), seed=i)
+        good.append(name)
+    for i in range(n_bad):
+        name = 'bad%02d%s' % (i, '.jpg' if i % 2 else '.png')
+        (d / name).write_bytes(variants[i % len(variants)])
+        bad.append(name)
+    return good, bad
+
+
+def test_batch_of_200_with_corrupt_files(run, tmp_path):
+    good, bad = make_batch(tmp_path / 'in')
+    out = tmp_path / 'out'
+    r = run('-j', '2', '-o', out, *sorted((tmp_path / 'in').iterdir()))
+    assert r.returncode == 1
+    assert sorted(os.listdir(out)) == sorted(good)
+    for name in good:
+        assert decodes(out / name)
+    lines = r.stderr.decode().splitlines()
+    for name in bad:
+        mine = [line for line in lines if name in line]
+        assert len(mine) == 1, (name, mine)
+        assert mine[0].startswith('wmark: ')
+    assert len(r.stdout.splitlines()) == len(good)
+    assert leftovers(tmp_path) == []
+    # Everything done is skipped on a rerun; only the bad ones fail again.
+    r = run('-j', '2', '--json', '-o', out, *sorted((tmp_path / 'in').iterdir()))
+    report = json.loads(r.stdout)
+    assert r.returncode == 1
+    assert report['skipped'] == len(good) and report['failed'] == len(bad)
+    assert len(report['files']) == len(good) + len(bad)
+
+
+def test_recursive_batch_with_progress_lines(run, tmp_path):
+    good, bad = make_batch(tmp_path / 'in', n_good=30, n_bad=3)
+    r = run('-r', '--progress', '-j', '2', tmp_path / 'in', '-o',
+            tmp_path / 'out')
+    assert r.returncode == 1
+    assert b'elapsed' in r.stderr and b'left' in r.stderr
+    assert b'30 marked' in r.stderr
+    r = run('-q', '-r', '-j', '2', tmp_path / 'in', '-o', tmp_path / 'out2')
+    assert r.stdout == b''
+    assert 1 <= len(r.stderr.splitlines()) <= len(bad)
+    assert all(line.startswith(b'wmark: ') and b'bad' in line
+               for line in r.stderr.splitlines())
+
+
+def real_batch(d, n):
+    d.mkdir()
+    src = corpus('images', 'orientation', 'Landscape_1.jpg')
+    for i in range(n):
+        shutil.copyfile(src, d / ('photo%03d.jpg' % i))
+
+
+@pytest.mark.parametrize('sig,status', [(signal.SIGINT, 130),
+                                        (signal.SIGTERM, 143),
+                                        (signal.SIGHUP, 129)])
+def test_interrupt_leaves_no_partial_files_and_rerun_completes(
+        wmark, tmp_path, sig, status):
+    n = 100
+    real_batch(tmp_path / 'in', n)
+    out = tmp_path / 'out'
+    argv = [wmark, '-j', '2', '-q', '-r', str(tmp_path / 'in'), '-o', str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and (not out.exists() or
+                                      len(os.listdir(out)) < 3):
+        time.sleep(0.01)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, err
+    assert b'interrupted' in err
+    done = os.listdir(out)
+    assert 0 < len(done) < n, 'the batch was not interrupted in the middle'
+    assert leftovers(tmp_path) == []
+    for name in done:
+        assert decodes(out / name) == (1800, 1200)
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert len(os.listdir(out)) == n
+    assert leftovers(tmp_path) == []
+
+
+def test_file_size_limit_is_a_reported_failure(wmark, tmp_path):
+    """SIGXFSZ is ignored: the write error names the file, nothing partial
+    remains, and the small file that fits is still marked."""
+    import resource
+
+    big = tmp_path / 'big.jpg'
+    shutil.copyfile(corpus('images', 'orientation', 'Landscape_1.jpg'), big)
+    small = make_image(str(tmp_path / 'small.png'), (32, 24))
+    limit = 64 * 1024
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    r = subprocess.run([wmark, '-o', str(tmp_path / 'out'), str(big), small],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       preexec_fn=cap, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert b'big.jpg' in r.stderr
+    assert os.listdir(tmp_path / 'out') == ['small.png']
+    assert leftovers(tmp_path) == []
+
+
+def test_interrupted_video_leaves_nothing(wmark, tmp_path):
+    src = tmp_path / 'flower.webm'
+    shutil.copyfile(corpus('video', 'flower.webm'), src)
+    out = tmp_path / 'out'
+    proc = subprocess.Popen([wmark, '-o', str(out), str(src)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert os.listdir(out) == []

@@ -1,0 +1,345 @@
+"""Still images checked from the outside: pixels with PIL, metadata with
+exiftool. Calls the C API through ctypes so that it tests the library
+alone. Files from the shared corpus are used when it is present."""
+import ctypes
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms, ImageOps
+
+DATA = os.environ.get("WMARK_TEST_DATA", "tests/data")
+CORPUS = os.environ.get("WMARK_CORPUS", "../shared/corpus")
+LIB = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+LIB.wm_last_error.restype = ctypes.c_char_p
+LIB.wm_mark_new.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+LIB.wm_mark_free.argtypes = [ctypes.c_void_p]
+LIB.wm_mark_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+LIB.wm_mark_file.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                             ctypes.c_char_p, ctypes.c_void_p]
+
+
+def corpus(*parts):
+    path = os.path.join(CORPUS, *parts)
+    if not os.path.exists(path):
+        pytest.skip("corpus file missing: " + path)
+    return path
+
+
+def mark(src, dst, **options):
+    """Marks src into dst with the given options; returns (status, message)."""
+    m = ctypes.c_void_p()
+    assert LIB.wm_mark_new(ctypes.byref(m)) == 0
+    try:
+        for name, value in options.items():
+            assert LIB.wm_mark_set(m, name.replace("_", "-").encode(),
+                                   str(value).encode()) == 0
+        status = LIB.wm_mark_file(m, str(src).encode(), str(dst).encode(),
+                                  None)
+        return status, LIB.wm_last_error().decode()
+    finally:
+        LIB.wm_mark_free(m)
+
+
+def marked(src, tmp_path, name=None, **options):
+    dst = tmp_path / (name or ("out" + os.path.splitext(str(src))[1]))
+    status, msg = mark(src, dst, **options)
+    assert status == 0, msg
+    return dst
+
+
+def exif_tool(path, *tags):
+    out = subprocess.run(["exiftool", "-j", "-G1", "-a", *tags, str(path)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)[0]
+
+
+def as_rgb(im):
+    if im.mode.startswith("I"):  # 16-bit grey: PIL's RGB would clip it
+        grey = np.asarray(im, dtype=np.int32) // 257
+        return np.stack([grey] * 3, axis=2)
+    return np.asarray(im.convert("RGB"), dtype=np.int32)
+
+
+def changed_box(before, after, threshold=40):
+    a, b = as_rgb(before), as_rgb(after)
+    ys, xs = np.nonzero(np.abs(a - b).max(axis=2) > threshold)
+    assert len(xs), "the mark changed nothing"
+    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+
+
+# ---- orientation -------------------------------------------------------------
+
+def displayed(path):
+    return ImageOps.exif_transpose(Image.open(path))
+
+
+def test_orientation_places_mark_upright_bottom_right(tmp_path):
+    ref = None
+    for n in range(1, 9):
+        src = corpus("images", "orientation", "Landscape_%d.jpg" % n)
+        dst = marked(src, tmp_path, "l%d.jpg" % n)
+        assert Image.open(dst).size == Image.open(src).size  # pixels kept
+        assert (Image.open(dst).getexif().get(0x0112, 1)
+                == Image.open(src).getexif().get(0x0112, 1))  # tag kept
+        shown_in, shown_out = displayed(src), displayed(dst)
+        x0, y0, x1, y1 = changed_box(shown_in, shown_out)
+        w, h = shown_out.size
+        assert x0 > w / 2 and y0 > h * 3 / 4, (n, (x0, y0, x1, y1))
+        if ref is None:
+            ref, box = shown_out, (x0, y0, x1, y1)
+            continue
+        # The same photo shown the same way carries the same, upright mark
+        # (a mirrored or turned one would differ in most of its pixels).
+        assert max(abs(a - b) for a, b in zip(box, (x0, y0, x1, y1))) <= 4
+        crop = np.asarray(shown_out.crop(box), dtype=np.int16)
+        want = np.asarray(ref.crop(box), dtype=np.int16)
+        assert np.abs(crop - want).mean() < 8, n
+
+
+@pytest.mark.parametrize("name", ["paris_exif_orientation_5.jpg",
+                                  "hopper_orientation_6.webp"])
+def test_orientation_small_files(tmp_path, name):
+    src = os.path.join(DATA, name)
+    dst = marked(src, tmp_path, size="8%")
+    a, b = as_rgb(displayed(src)), as_rgb(displayed(dst))
+    ys, xs = np.nonzero(np.abs(a - b).max(axis=2) > 80)
+    h, w = a.shape[:2]
+    # Strongly changed pixels (the mark, not codec noise) sit low and right
+    # in the picture as shown.
+    assert len(ys) > 50
+    assert (ys > h / 2).mean() > 0.9 and xs.mean() > w / 2, (ys.mean(), xs.mean())
+
+
+# ---- metadata ----------------------------------------------------------------
+
+DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+@pytest.mark.parametrize("ext", ["jpg", "png", "webp"])
+def test_disclosure_in_xmp(tmp_path, ext):
+    dst = marked(os.path.join(DATA, "sample.jpg"), tmp_path, "o." + ext)
+    tags = exif_tool(dst, "-XMP:all")
+    assert tags["XMP-iptcExt:DigitalSourceType"] == DST + "trainedAlgorithmicMedia"
+    assert tags["XMP-dc:Description"] == "AI-generated"
+
+
+def test_disclosure_options_and_switch(tmp_path):
+    src = os.path.join(DATA, "sample.jpg")
+    dst = marked(src, tmp_path, "a.jpg", source_type="compositeWithTrainedAlgorithmicMedia",
+                 disclosure="Edited with AI <beta> & more")
+    tags = exif_tool(dst, "-XMP:all")
+    assert tags["XMP-iptcExt:DigitalSourceType"] == DST + "compositeWithTrainedAlgorithmicMedia"
+    assert tags["XMP-dc:Description"] == "Edited with AI <beta> & more"
+    off = marked(src, tmp_path, "b.jpg", metadata="false")
+    assert "XMP-iptcExt:DigitalSourceType" not in exif_tool(off, "-XMP:all")
+
+
+def test_existing_metadata_kept_and_merged(tmp_path):
+    src = os.path.join(DATA, "paris_exif_xmp_icc.jpg")
+    dst = marked(src, tmp_path)
+    before, after = exif_tool(src, "-XMP:all", "-EXIF:all", "-ICC_Profile:all"), \
+        exif_tool(dst, "-XMP:all", "-EXIF:all", "-ICC_Profile:all")
+    for key, value in before.items():
+        if key.split(":")[0] in ("XMP-x", "SourceFile") or "Thumbnail" in key:
+            continue
+        assert after.get(key) == value, key
+    assert after["XMP-iptcExt:DigitalSourceType"] == DST + "trainedAlgorithmicMedia"
+    # Marking again replaces the disclosure instead of repeating it.
+    again = marked(dst, tmp_path, "again.jpg", source_type="digitalCapture")
+    xmp = subprocess.run(["exiftool", "-b", "-XMP", str(again)],
+                         capture_output=True, check=True).stdout
+    assert xmp.count(b"DigitalSourceType>") == 2  # one element, open+close
+    assert b"digitalCapture" in xmp
+
+
+def test_thumbnail_mpf_and_c2pa_dropped(tmp_path):
+    src = corpus("images", "jpeg", "flower.jpg")
+    assert "IFD1:ThumbnailImage" in exif_tool(src, "-ThumbnailImage")
+    out = exif_tool(marked(src, tmp_path, "t.jpg"), "-ThumbnailImage", "-EXIF:Make")
+    assert "IFD1:ThumbnailImage" not in out
+    assert out["IFD0:Make"] == "Canon"
+    gain = corpus("images", "jpeg", "apple_gainmap_new.jpg")
+    assert exif_tool(gain, "-MPF:all").get("MPF0:NumberOfImages") == 2
+    dst = marked(gain, tmp_path, "g.jpg")
+    assert not any(k.startswith("MPF") for k in exif_tool(dst, "-MPF:all"))
+    assert open(dst, "rb").read().count(b"\xff\xd8\xff") == 1
+
+
+def test_extended_xmp_kept(tmp_path):
+    src = corpus("images", "orientation", "dog_exif_extended_xmp_icc.jpg")
+    dst = marked(src, tmp_path)
+    before = exif_tool(src, "-XMP:all")
+    after = exif_tool(dst, "-XMP:all")
+    assert after["XMP-iptcExt:DigitalSourceType"] == DST + "trainedAlgorithmicMedia"
+    extended = [k for k in before if k.startswith("XMP-GImage") or
+                k.startswith("XMP-GDepth")]
+    for key in extended:
+        assert after.get(key) == before[key], key
+
+
+# ---- colour ------------------------------------------------------------------
+
+def test_icc_profile_kept_and_mark_converted(tmp_path):
+    src = corpus("images", "jpeg", "rgb-to-gbr-test.jpg")
+    dst = marked(src, tmp_path, color="#ff0000", outline_width=0, size="10%")
+    im = Image.open(dst)
+    assert im.info["icc_profile"] == Image.open(src).info["icc_profile"]
+    prof = ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"]))
+    shown = ImageCms.profileToProfile(im, prof, ImageCms.createProfile("sRGB"))
+    shown_in = ImageCms.profileToProfile(Image.open(src), prof,
+                                         ImageCms.createProfile("sRGB"))
+    a = np.asarray(shown_in, dtype=np.int16)
+    b = np.asarray(shown, dtype=np.int16)
+    hit = np.abs(a - b).max(axis=2) > 60
+    r, g, bl = (b[..., c][hit].mean() for c in range(3))
+    assert r > 180 and g < 90 and bl < 90, (r, g, bl)
+
+
+def test_gray_jpeg_stays_gray_or_turns_color(tmp_path):
+    src = os.path.join(DATA, "hopper_gray.jpg")
+    assert Image.open(marked(src, tmp_path, "g.jpg", size="15%")).mode == "L"
+    color = Image.open(marked(src, tmp_path, "c.jpg", size="15%", color="#ff0000"))
+    assert color.mode == "RGB"
+    assert color.size == (128, 128)
+
+
+def test_jpeg_tables_subsampling_progressive(tmp_path):
+    src = os.path.join(DATA, "sample.jpg")
+    same = Image.open(marked(src, tmp_path, "a.jpg"))
+    orig = Image.open(src)
+    assert same.quantization == orig.quantization
+    from PIL import JpegImagePlugin
+    assert (JpegImagePlugin.get_sampling(same)
+            == JpegImagePlugin.get_sampling(orig))
+    lower = Image.open(marked(src, tmp_path, "b.jpg", quality=50))
+    assert lower.quantization != orig.quantization
+    prog = corpus("images", "orientation", "vips_rotation_6.jpg")
+    out = Image.open(marked(prog, tmp_path, "p.jpg"))
+    assert out.info.get("progressive") == 1
+    assert JpegImagePlugin.get_sampling(out) == 0  # 4:4:4 kept
+
+
+# ---- PNG and WebP --------------------------------------------------------------
+
+def png_header(path):
+    data = open(path, "rb").read(29)
+    return data[24], data[25], data[28]  # depth, colour type, interlace
+
+
+@pytest.mark.parametrize("name,expect", [
+    ("basn3p08.png", (8, 2, 0)),   # palette becomes RGB
+    ("tbbn3p08.png", (8, 6, 0)),   # palette with tRNS becomes RGBA
+    ("basn0g16.png", (16, 0, 0)),  # 16-bit grey stays so (grey mark)
+    ("basi6a16.png", (16, 6, 0)),  # interlaced 16-bit RGBA, written plain
+])
+def test_png_layouts(tmp_path, name, expect):
+    src = os.path.join(DATA, name)
+    dst = marked(src, tmp_path, size="20%")
+    assert png_header(dst) == expect
+    changed_box(Image.open(src), Image.open(dst), threshold=20)
+
+
+def test_png_alpha_kept_outside_mark(tmp_path):
+    src = os.path.join(DATA, "tbbn3p08.png")
+    dst = marked(src, tmp_path, size="20%")
+    a = np.asarray(Image.open(src).convert("RGBA"))
+    b = np.asarray(Image.open(dst).convert("RGBA"))
+    assert (a[:16, :16] == b[:16, :16]).all()
+
+
+def test_webp_alpha_and_chunks(tmp_path):
+    src = os.path.join(DATA, "transparent.webp")
+    out = Image.open(marked(src, tmp_path))
+    assert out.mode == "RGBA"
+    a = np.asarray(Image.open(src))[..., 3].astype(int)
+    b = np.asarray(out)[..., 3].astype(int)
+    assert np.abs(a[:50] - b[:50]).max() == 0
+    rich = marked(os.path.join(DATA, "flower2.webp"), tmp_path, "f.webp")
+    data = open(rich, "rb").read()
+    for chunk in (b"ICCP", b"EXIF", b"XMP "):
+        assert chunk in data
+    assert b"VP8 " in data  # lossy stays lossy
+
+
+def test_png_to_webp_is_lossless(tmp_path):
+    dst = marked(os.path.join(DATA, "basn3p08.png"), tmp_path, "x.webp")
+    assert b"VP8L" in open(dst, "rb").read()
+
+
+# ---- refusals ----------------------------------------------------------------
+
+@pytest.mark.parametrize("parts,words", [
+    (("images", "jpeg", "monkey12.jpg"), "12-bit JPEG"),
+    (("images", "jpeg", "testimgl.jpg"), "lossless JPEG"),
+    (("images", "animated", "iss634.webp"), "animated WebP"),
+    (("images", "animated", "iss634.gif"), "GIF"),
+    (("images", "webp-avif", "kodim23_yuv420_8bpc.avif"), "AVIF"),
+    (("images", "jpeg", "vips_truncated.jpg"), "truncated"),
+    (("png", "pngsuite", "xcsn0g01.png"), "CRC"),
+    (("png", "pngsuite", "xlfn0g04.png"), "signature"),
+])
+def test_refused_with_reason(tmp_path, parts, words):
+    src = corpus(*parts)
+    dst = tmp_path / "never.png"
+    status, msg = mark(src, dst)
+    assert status != 0
+    assert words in msg and os.path.basename(src) in msg, msg
+    assert not dst.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_cmyk_stays_cmyk(tmp_path):
+    src = corpus("images", "jpeg", "pil_sample_cmyk.jpg")
+    out = Image.open(marked(src, tmp_path, color="#00ff00", size="12%"))
+    assert out.mode == "CMYK"
+    before = np.asarray(Image.open(src).convert("RGB"), dtype=np.int16)
+    after = np.asarray(out.convert("RGB"), dtype=np.int16)
+    hit = np.abs(after - before).max(axis=2) > 80
+    assert hit[60:, 40:].sum() > 20 and hit[:40].sum() == 0
+    r, g, b = (after[..., c][hit].mean() for c in range(3))
+    assert g > 150 and r < 110 and b < 110, (r, g, b)  # green stays green
+    status, msg = mark(src, tmp_path / "x.png")
+    assert status != 0 and "CMYK" in msg
+
+
+def test_arithmetic_jpeg_marked(tmp_path):
+    src = corpus("images", "jpeg", "testimgari.jpg")
+    dst = marked(src, tmp_path)
+    assert Image.open(dst).size == (227, 149)
+
+
+def test_named_tmpfile_scheme_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("WMARK_TMPFILE", "named")
+    src = tmp_path / "in.jpg"
+    shutil.copy(os.path.join(DATA, "truncated_jpeg.jpg"), src)
+    status, _ = mark(src, tmp_path / "out.jpg")
+    assert status != 0
+    assert os.listdir(tmp_path) == ["in.jpg"]
+    ok = marked(os.path.join(DATA, "hopper_gray.jpg"), tmp_path, "fine.jpg")
+    assert sorted(os.listdir(tmp_path)) == ["fine.jpg", "in.jpg"]
+    assert ok.stat().st_size > 0
+
+
+def test_corpus_never_crashes(tmp_path):
+    """Every corpus still image either marks cleanly or fails with a
+    message naming the file; never a crash or a stray file."""
+    root = os.path.join(CORPUS, "images")
+    if not os.path.isdir(root):
+        pytest.skip("no corpus")
+    for folder in sorted(os.listdir(root)):
+        for name in sorted(os.listdir(os.path.join(root, folder))):
+            src = os.path.join(root, folder, name)
+            dst = tmp_path / ("o-" + name)
+            status, msg = mark(src, dst)
+            if status == 0:
+                Image.open(dst).load()
+                os.unlink(dst)
+            else:
+                assert name in msg, msg
+            assert os.listdir(tmp_path) == []

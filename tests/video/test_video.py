@@ -1,0 +1,470 @@
+"""Video files through the public C API (ctypes, as an application would call
+it). Clips are generated with the ffmpeg program (lavfi sources, 320x180 at
+most, 30 frames at most) or taken from the corpus; results are checked by
+decoding them with ffmpeg/ffprobe."""
+
+import ctypes
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    not shutil.which("ffmpeg"), reason="the ffmpeg program is not installed")
+
+W, H, N = 320, 180, 30
+WM_OK, WM_ERR_UNSUPPORTED, WM_ERR_CORRUPT = 0, 4, 5
+WM_ERR_BAD_VALUE, WM_ERR_NOT_FOUND, WM_ERR_CANCELLED = 8, 9, 10
+WM_ERR_CODEC, WM_ERR_EXISTS = 11, 13
+
+PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64,
+                            ctypes.c_int64)
+
+
+class Job(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_size_t), ("progress", PROGRESS),
+                ("user", ctypes.c_void_p), ("flags", ctypes.c_uint),
+                ("format", ctypes.c_char_p)]
+
+
+class MediaInfo(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_size_t), ("kind", ctypes.c_int),
+                ("format", ctypes.c_char * 16), ("width", ctypes.c_int),
+                ("height", ctypes.c_int), ("orientation", ctypes.c_int),
+                ("bit_depth", ctypes.c_int),
+                ("color_space", ctypes.c_char * 64),
+                ("has_alpha", ctypes.c_int), ("has_disclosure", ctypes.c_int),
+                ("source_type", ctypes.c_char * 96),
+                ("duration", ctypes.c_double), ("frames", ctypes.c_int64)]
+
+
+_lib = None
+
+
+def lib():
+    global _lib
+    if _lib is None:
+        _lib = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+        _lib.wm_last_error.restype = ctypes.c_char_p
+        _lib.wm_mark_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                     ctypes.c_char_p]
+        _lib.wm_mark_file.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                      ctypes.c_char_p, ctypes.c_void_p]
+        _lib.wm_mark_free.argtypes = [ctypes.c_void_p]
+        _lib.wm_probe_file.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    return _lib
+
+
+def mark(src, dst, options=(), progress=None, flags=1, fmt=None):
+    """Marks src into dst; returns (status, message)."""
+    m = ctypes.c_void_p()
+    assert lib().wm_mark_new(ctypes.byref(m)) == WM_OK
+    try:
+        for kv in ("threads=2",) + tuple(options):
+            assert lib().wm_mark_set(m, kv.encode(), None) == WM_OK, kv
+        job = Job(ctypes.sizeof(Job), progress or PROGRESS(), None, flags,
+                  fmt.encode() if fmt else None)
+        status = lib().wm_mark_file(m, str(src).encode(), str(dst).encode(),
+                                    ctypes.byref(job))
+        # The message belongs to the last failure; success leaves it.
+        return status, "" if status == WM_OK else \
+            lib().wm_last_error().decode()
+    finally:
+        lib().wm_mark_free(m)
+
+
+def ffmpeg(*args):
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args],
+                   check=True)
+
+
+def probe(path):
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format",
+         "-of", "json", str(path)], check=True, capture_output=True).stdout
+    return json.loads(out)
+
+
+def packets(path, selector):
+    """Every packet of the selected stream: data, pts, dts, duration."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", selector,
+         "-show_packets", "-show_data", "-of", "json", str(path)],
+        check=True, capture_output=True).stdout
+    return [(p.get("pts"), p.get("dts"), p.get("duration"), p.get("data"))
+            for p in json.loads(out)["packets"]]
+
+
+def frames(path, w, h, pix="gray"):
+    """Decoded frames as displayed (ffmpeg applies the display matrix)."""
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path),
+         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix, "-"], check=True,
+        capture_output=True).stdout
+    dtype = np.uint16 if pix.endswith("le") else np.uint8
+    return np.frombuffer(out, dtype).reshape(-1, h, w).astype(np.int32)
+
+
+def changed(a, b, threshold):
+    return (np.abs(a - b) > threshold).mean()
+
+
+def assert_marked_bottom_right(before, after, threshold=40):
+    """The mark changes the bottom-right corner strongly and leaves the
+    top-left alone (beyond re-encoding noise)."""
+    n, h, w = before.shape
+    corner = (slice(None), slice(h * 3 // 4, h), slice(w // 2, w))
+    far = (slice(None), slice(0, h // 2), slice(0, w // 2))
+    assert changed(before[corner], after[corner], threshold) > 0.01
+    assert changed(before[far], after[far], threshold) < 0.002
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    d = tmp_path_factory.mktemp("clips")
+    src = ["-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30",
+           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+    fast = ["-frames:v", str(N), "-threads", "2", "-pix_fmt", "yuv420p"]
+    ffmpeg(*src, *fast, "-c:v", "libx264", "-preset", "ultrafast",
+           "-c:a", "aac", "-t", "1", str(d / "h264_aac.mp4"))
+    ffmpeg(*src, *fast, "-c:v", "libvpx-vp9", "-deadline", "realtime",
+           "-cpu-used", "8", "-c:a", "libopus", "-t", "1",
+           str(d / "vp9_opus.webm"))
+    ffmpeg(*src[:4], "-frames:v", str(N), "-pix_fmt", "yuv420p10le",
+           "-c:v", "ffv1", "-color_primaries", "bt2020", "-color_trc",
+           "smpte2084", "-colorspace", "bt2020nc", str(d / "ffv1_pq.mkv"))
+    ffmpeg(*src[:4], *fast, "-c:v", "libx264", "-preset", "ultrafast",
+           str(d / "no_audio.mp4"))
+    ffmpeg(*src, "-f", "lavfi", "-i", "sine=frequency=880:sample_rate=44100",
+           "-map", "0", "-map", "1", "-map", "2", *fast, "-c:v", "libx264",
+           "-preset", "ultrafast", "-c:a", "aac", "-t", "1",
+           str(d / "two_audio.mp4"))
+    return d
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    root = pathlib.Path(os.environ.get("WMARK_CORPUS", "")) / "video"
+    if not root.is_dir():
+        pytest.skip("WMARK_CORPUS not available")
+    return root
+
+
+def leftovers(folder, keep):
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+# ---- good inputs ------------------------------------------------------------
+
+
+def test_h264_aac_mp4(clips, tmp_path):
+    src, out = clips / "h264_aac.mp4", tmp_path / "out.mp4"
+    assert mark(src, out) == (WM_OK, "")
+
+    info = probe(out)
+    video = [s for s in info["streams"] if s["codec_type"] == "video"][0]
+    assert video["codec_name"] == "h264" and video["pix_fmt"] == "yuv420p"
+    assert int(video["nb_frames"]) == N
+    assert packets(out, "a") == packets(src, "a")
+    assert sorted(p[0] for p in packets(out, "v")) == \
+        sorted(p[0] for p in packets(src, "v"))
+    assert_marked_bottom_right(frames(src, W, H), frames(out, W, H))
+
+    data = out.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat"), "not web-playable"
+    tags = info["format"]["tags"]
+    assert tags["comment"] == "AI-generated"
+    assert "digitalsourcetype/trainedAlgorithmicMedia" in tags["description"]
+    assert leftovers(tmp_path, {"out.mp4"}) == []
+
+
+def test_probe_reads_disclosure(clips, tmp_path):
+    out = tmp_path / "out.mp4"
+    assert mark(clips / "h264_aac.mp4", out)[0] == WM_OK
+    info = MediaInfo(size=ctypes.sizeof(MediaInfo))
+    assert lib().wm_probe_file(str(out).encode(), ctypes.byref(info)) == 0
+    assert info.kind == 2 and info.format == b"mp4"
+    assert (info.width, info.height, info.frames) == (W, H, N)
+    assert info.has_disclosure == 1
+    assert info.source_type == b"trainedAlgorithmicMedia"
+    assert info.color_space.startswith(b"YUV 4:2:0")
+
+
+def test_metadata_can_be_switched_off(clips, tmp_path):
+    out = tmp_path / "out.mp4"
+    assert mark(clips / "h264_aac.mp4", out, ["metadata=false"])[0] == WM_OK
+    tags = probe(out)["format"].get("tags", {})
+    assert "comment" not in tags and "description" not in tags
+
+
+def test_vp9_opus_webm(clips, tmp_path):
+    src, out = clips / "vp9_opus.webm", tmp_path / "out.webm"
+    assert mark(src, out) == (WM_OK, "")
+    codecs = [s["codec_name"] for s in probe(out)["streams"]]
+    assert codecs == ["vp9", "opus"]
+    assert packets(out, "a") == packets(src, "a")
+    after = frames(out, W, H)
+    assert after.shape[0] == N
+    assert_marked_bottom_right(frames(src, W, H), after)
+
+
+def test_ffv1_10bit_pq_keeps_format_and_tags(clips, tmp_path):
+    src, out = clips / "ffv1_pq.mkv", tmp_path / "out.mkv"
+    assert mark(src, out) == (WM_OK, "")
+    v = probe(out)["streams"][0]
+    assert v["codec_name"] == "ffv1" and v["pix_fmt"] == "yuv420p10le"
+    assert (v["color_primaries"], v["color_transfer"], v["color_space"]) == \
+        ("bt2020", "smpte2084", "bt2020nc")
+    before = frames(src, W, H, "gray10le")
+    after = frames(out, W, H, "gray10le")
+    assert after.max() <= 1023
+    # FFV1 is lossless: outside the mark nothing changes at all.
+    assert np.array_equal(before[:, : H // 2, :], after[:, : H // 2, :])
+    assert_marked_bottom_right(before, after, threshold=160)
+
+
+def test_hevc_10bit_through_x265(clips, tmp_path):
+    src, out = tmp_path / "hevc.mp4", tmp_path / "out.mp4"
+    ffmpeg("-i", str(clips / "ffv1_pq.mkv"), "-c:v", "libx265", "-preset",
+           "ultrafast", "-x265-params", "log-level=none:pools=2",
+           "-color_primaries", "bt2020", "-color_trc", "smpte2084",
+           "-colorspace", "bt2020nc", str(src))
+    assert mark(src, out, ["crf=30"]) == (WM_OK, "")
+    v = probe(out)["streams"][0]
+    assert (v["codec_name"], v["codec_tag_string"], v["pix_fmt"]) == \
+        ("hevc", "hvc1", "yuv420p10le")
+    assert v["color_transfer"] == "smpte2084"
+    assert int(v["nb_frames"]) == N
+
+
+def test_no_audio(clips, tmp_path):
+    out = tmp_path / "out.mp4"
+    assert mark(clips / "no_audio.mp4", out) == (WM_OK, "")
+    assert [s["codec_type"] for s in probe(out)["streams"]] == ["video"]
+    assert_marked_bottom_right(frames(clips / "no_audio.mp4", W, H),
+                               frames(out, W, H))
+
+
+def test_two_audio_tracks_copied(clips, tmp_path):
+    src, out = clips / "two_audio.mp4", tmp_path / "out.mp4"
+    assert mark(src, out) == (WM_OK, "")
+    assert [s["codec_type"] for s in probe(out)["streams"]] == \
+        ["video", "audio", "audio"]
+    for sel in ("a:0", "a:1"):
+        assert packets(out, sel) == packets(src, sel)
+
+
+@pytest.mark.parametrize("name,w,h", [("android_90rotation.mp4", 1080, 1920),
+                                      ("iphone_rotated.mov", 320, 568)])
+def test_rotated_phone_video_keeps_matrix(corpus, tmp_path, name, w, h):
+    src, out = corpus / name, tmp_path / ("out" + pathlib.Path(name).suffix)
+    assert mark(src, out) == (WM_OK, "")
+    v = [s for s in probe(out)["streams"] if s["codec_type"] == "video"][0]
+    assert [d.get("rotation") for d in v.get("side_data_list", [])] == [-90]
+    assert packets(out, "a") == packets(src, "a")
+    assert_marked_bottom_right(frames(src, w, h), frames(out, w, h))
+
+
+def test_rotation_to_mkv_turns_pixels(corpus, tmp_path):
+    src, out = corpus / "iphone_rotated.mov", tmp_path / "out.mkv"
+    assert mark(src, out) == (WM_OK, "")
+    v = [s for s in probe(out)["streams"] if s["codec_type"] == "video"][0]
+    assert (v["width"], v["height"]) == (320, 568)
+    assert not v.get("side_data_list")
+    before, after = frames(src, 320, 568), frames(out, 320, 568)
+    assert before.shape == after.shape
+    assert_marked_bottom_right(before, after)
+
+
+def test_time_range_and_fade(clips, tmp_path):
+    src, out = clips / "no_audio.mp4", tmp_path / "out.mp4"
+    assert mark(src, out, ["start=0.5", "fade-in=0.2"])[0] == WM_OK
+    before, after = frames(src, W, H), frames(out, W, H)
+    corner = (slice(H * 3 // 4, H), slice(W // 2, W))
+    early = [changed(before[i][corner], after[i][corner], 40)
+             for i in range(0, 14)]
+    late = [changed(before[i][corner], after[i][corner], 40)
+            for i in range(22, N)]
+    assert max(early) < 0.002 and min(late) > 0.01
+
+
+def test_progress_and_cancel(clips, tmp_path):
+    seen = []
+
+    def count(user, done, total):
+        seen.append((done, total))
+        return 0
+
+    out = tmp_path / "out.mp4"
+    cb = PROGRESS(count)
+    assert mark(clips / "h264_aac.mp4", out, progress=cb)[0] == WM_OK
+    assert seen[-1] == (N, N) and len(seen) == N
+
+    stop = PROGRESS(lambda user, done, total: int(done >= 5))
+    out2 = tmp_path / "cancelled.mp4"
+    status, msg = mark(clips / "h264_aac.mp4", out2, progress=stop)
+    assert status == WM_ERR_CANCELLED and "h264_aac.mp4" in msg
+    assert leftovers(tmp_path, {"out.mp4"}) == []
+
+
+def test_existing_output_is_kept(clips, tmp_path):
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"precious")
+    status, msg = mark(clips / "h264_aac.mp4", out, flags=0)
+    assert status == WM_ERR_EXISTS and "out.mp4" in msg
+    assert out.read_bytes() == b"precious"
+    assert leftovers(tmp_path, {"out.mp4"}) == []
+
+
+def test_fragmented_mp4_to_pipe(clips, tmp_path):
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(
+        target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    status, msg = mark(clips / "h264_aac.mp4", fifo, fmt="mp4")
+    reader.join()
+    assert (status, msg) == (WM_OK, "")
+    data = got[0]
+    assert b"moof" in data and data.find(b"moov") < data.find(b"moof")
+    copy = tmp_path / "copy.mp4"
+    copy.write_bytes(data)
+    assert frames(copy, W, H).shape[0] == N
+
+
+def test_encoder_can_be_chosen(clips, tmp_path):
+    out = tmp_path / "out.mkv"
+    assert mark(clips / "h264_aac.mp4", out,
+                ["encoder=libvpx-vp9", "crf=40"])[0] == WM_OK
+    assert probe(out)["streams"][0]["codec_name"] == "vp9"
+
+
+def test_odd_size(tmp_path):
+    src = tmp_path / "odd.mkv"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=161x91:rate=30", "-frames:v",
+           "10", "-pix_fmt", "yuv420p", "-c:v", "ffv1", str(src))
+    for enc, ext in (("ffv1", "mkv"), ("libvpx-vp9", "webm")):
+        out = tmp_path / f"out.{ext}"
+        assert mark(src, out, [f"encoder={enc}"]) == (WM_OK, "")
+        v = probe(out)["streams"][0]
+        assert (v["width"], v["height"]) == (161, 91)
+    # libx264 would crop to 160x90: refused rather than changing the size.
+    status, msg = mark(src, tmp_path / "x264.mp4", ["encoder=libx264"])
+    assert status == WM_ERR_CODEC and "odd.mkv" in msg and "161x91" in msg
+    assert not (tmp_path / "x264.mp4").exists()
+
+
+def test_encoder_without_the_pixel_format(clips, tmp_path):
+    status, msg = mark(clips / "ffv1_pq.mkv", tmp_path / "out.webm",
+                       ["encoder=libvpx"])
+    assert status == WM_ERR_CODEC, msg
+    assert "ffv1_pq.mkv" in msg and "yuv420p10le" in msg
+    assert leftovers(tmp_path, set()) == []
+
+
+# ---- bad inputs ---------------------------------------------------------------
+
+
+def make_bad(kind, d, clips):
+    path = d / kind
+    if kind == "audio_only.m4a":
+        ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac",
+               str(path))
+    elif kind == "cover_art.m4a":
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1",
+               str(d / "cover.png"))
+        ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-i",
+               str(d / "cover.png"), "-map", "0", "-map", "1", "-c:a", "aac",
+               "-c:v", "png", "-disposition:v", "attached_pic", str(path))
+        (d / "cover.png").unlink()
+    elif kind == "truncated.mp4":
+        path.write_bytes((clips / "h264_aac.mp4").read_bytes()[:20000])
+    elif kind == "unknown_codec.mkv":
+        ffmpeg("-i", str(clips / "no_audio.mp4"), "-c", "copy",
+               str(d / "v.mkv"))
+        data = (d / "v.mkv").read_bytes().replace(b"V_MPEG4/ISO/AVC",
+                                                  b"V_ZZZZZ/ISO/ZZZ")
+        (d / "v.mkv").unlink()
+        path.write_bytes(data)
+    elif kind == "not_video.mp4":
+        path.write_bytes(b"this is text, not a container\n" * 20)
+    return path
+
+
+@pytest.mark.parametrize("kind,status,words", [
+    ("audio_only.m4a", WM_ERR_NOT_FOUND, "no video stream"),
+    ("cover_art.m4a", WM_ERR_NOT_FOUND, "cover art"),
+    ("truncated.mp4", WM_ERR_CORRUPT, "truncated"),
+    ("unknown_codec.mkv", WM_ERR_CODEC, "no decoder"),
+    ("not_video.mp4", None, "not"),
+    ("missing.mp4", WM_ERR_NOT_FOUND, "no such file"),
+])
+def test_bad_input(clips, tmp_path, kind, status, words):
+    src = make_bad(kind, tmp_path, clips)
+    got, msg = mark(src, tmp_path / "out.mp4")
+    if status is not None:
+        assert got == status, msg
+    else:
+        assert got != WM_OK
+    assert kind in msg and words in msg.lower(), msg
+    assert leftovers(tmp_path, {kind}) == []
+
+
+def test_missing_encoder(clips, tmp_path):
+    status, msg = mark(clips / "h264_aac.mp4", tmp_path / "out.mp4",
+                       ["encoder=libdoesnotexist"])
+    assert status == WM_ERR_CODEC and "libdoesnotexist" in msg
+    assert "h264_aac.mp4" in msg
+    assert leftovers(tmp_path, set()) == []
+
+
+def test_bad_encoder_params(clips, tmp_path):
+    status, msg = mark(clips / "h264_aac.mp4", tmp_path / "out.mp4",
+                       ["encoder-params=nosuchoption=1"])
+    assert status == WM_ERR_BAD_VALUE and "nosuchoption" in msg
+    assert leftovers(tmp_path, set()) == []
+
+
+# ---- loading ------------------------------------------------------------------
+
+CHILD = r"""
+import ctypes, os, sys
+lib = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+lib.wm_last_error.restype = ctypes.c_char_p
+def ffmpeg_loaded():
+    return "libavcodec" in open("/proc/self/maps").read()
+m = ctypes.c_void_p()
+assert lib.wm_mark_new(ctypes.byref(m)) == 0
+print(int(ffmpeg_loaded()))
+info = (ctypes.c_char * 512)()
+ctypes.c_size_t.from_buffer(info).value = 256
+s = lib.wm_probe_file(sys.argv[1].encode(), info)
+print(s, int(ffmpeg_loaded()), lib.wm_last_error().decode())
+"""
+
+
+def run_child(clip, env):
+    out = subprocess.run([sys.executable, "-c", CHILD, str(clip)], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return out.splitlines()
+
+
+def test_ffmpeg_loaded_only_on_first_video_use(clips):
+    lines = run_child(clips / "h264_aac.mp4", dict(os.environ))
+    assert lines[0] == "0", "FFmpeg loaded before any video call"
+    assert lines[1].startswith("0 1")
+
+
+def test_missing_module_is_a_clear_error(clips):
+    env = dict(os.environ, WMARK_VIDEO_MODULE="/nonexistent/module.so")
+    lines = run_child(clips / "h264_aac.mp4", env)
+    assert lines[1].startswith(f"{WM_ERR_UNSUPPORTED} 0 ")
+    assert "libwatermark-video.so" in lines[1]
+    assert "h264_aac.mp4" in lines[1]

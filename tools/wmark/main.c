@@ -1,0 +1,121 @@
+/*
+ * wmark: marks images and videos with a visible AI disclosure, in batches.
+ * See `wmark --help` and wmark(1).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wmark.h"
+
+static void out_of_memory(void)
+{
+	fputs("wmark: out of memory\n", stderr);
+	exit(WMARK_EXIT_FAILED);
+}
+
+void *cli_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *cli_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *cli_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *cli_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		out_of_memory();
+	return s;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The library's notes: warnings by default, everything with --verbose,
+ * nothing with --quiet. */
+static void on_log(void *user, wm_log_level level, const char *message)
+{
+	const cli_config *cfg = user;
+
+	if (cfg->verbosity < 0 ||
+	    (cfg->verbosity == 0 && level > WM_LOG_WARNING))
+		return;
+	fputs(level <= WM_LOG_WARNING ? "wmark: warning: " : "wmark: ", stderr);
+	cli_print_name(stderr, message);
+	fputc('\n', stderr);
+}
+
+static int run_mark(int argc, char **argv)
+{
+	cli_config cfg;
+	job_list jobs;
+	wm_mark *mark = NULL;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&jobs, 0, sizeof(jobs));
+	r = cli_parse_args(argc, argv, &cfg, "mark");
+	if (r == WMARK_CONTINUE)
+		r = cli_build_mark(&cfg, &mark);
+	if (r == WMARK_CONTINUE && cfg.print_config)
+		r = cli_print_config(mark);
+	if (r == WMARK_CONTINUE) {
+		wm_set_log_callback(on_log, &cfg);
+		r = cli_plan(&cfg, &jobs);
+	}
+	if (r == WMARK_CONTINUE)
+		r = cli_run_batch(&cfg, mark, &jobs);
+	wm_set_log_callback(NULL, NULL);
+	cli_jobs_free(&jobs);
+	wm_mark_free(mark);
+	cli_config_free(&cfg);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static char text_name[] = "wmark text", info_name[] = "wmark info";
+
+	cli_install_signals();
+	if (argc > 1 && strcmp(argv[1], "text") == 0) {
+		argv[1] = text_name;
+		return cli_text(argc - 1, argv + 1);
+	}
+	if (argc > 1 && strcmp(argv[1], "info") == 0) {
+		argv[1] = info_name;
+		return cli_info(argc - 1, argv + 1);
+	}
+	return run_mark(argc, argv);
+}
