@@ -3,9 +3,9 @@
  * library of its own and only called when the CPU has SSE2.
  *
  * Exact divides: for 0 <= x <= 65025, round(x / 255) is
- * (t + (t >> 8)) >> 8 with t = x + 128, all in 16-bit lanes; for the
- * 24-bit sums of 16-bit samples one more step, (t + q) >> 8, is exact
- * (both checked over their whole ranges by the tests).
+ * mulhi(x + 128, 257) in 16-bit lanes; for the 24-bit sums of 16-bit
+ * samples, with t = x + 128 and q = (t + (t >> 8)) >> 8, it is
+ * (t + q) >> 8 (both checked over their whole ranges by the tests).
  */
 #include <emmintrin.h>
 
@@ -15,7 +15,7 @@ static inline __m128i div255_16(__m128i x)
 {
 	__m128i t = _mm_add_epi16(x, _mm_set1_epi16(128));
 
-	return _mm_srli_epi16(_mm_add_epi16(t, _mm_srli_epi16(t, 8)), 8);
+	return _mm_mulhi_epu16(t, _mm_set1_epi16(257));
 }
 
 static inline __m128i div255_32(__m128i x)

@@ -2,6 +2,7 @@
  * Layers: a rendered mark converted once for one pixel layout and colour
  * space, with the spans it covers, then composited in place onto frames.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "format.h"
@@ -99,6 +100,20 @@ static int floor_shift(int v, int s)
 	return v >= 0 ? v >> s : -((-v + (1 << s) - 1) >> s);
 }
 
+/* unpremultiplied[a][p] = min(255, round(p * 255 / a)), filled once. */
+static uint8_t unpremultiplied[256][256];
+static pthread_once_t unpremultiplied_once = PTHREAD_ONCE_INIT;
+
+static void fill_unpremultiplied(void)
+{
+	for (unsigned a = 1; a < 256; a++)
+		for (unsigned p = 0; p < 256; p++) {
+			unsigned c = (p * 255 + a / 2) / a;
+
+			unpremultiplied[a][p] = (uint8_t)(c > 255 ? 255 : c);
+		}
+}
+
 /* Straight colour and alpha of raster pixel (x, y); transparent outside. */
 static unsigned raster_pixel(const wm__raster *r, int x, int y, uint8_t rgb[3])
 {
@@ -110,12 +125,31 @@ static unsigned raster_pixel(const wm__raster *r, int x, int y, uint8_t rgb[3])
 		return 0;
 	px = r->pixels + (ptrdiff_t)y * r->stride + (ptrdiff_t)x * 4;
 	a = px[3];
-	for (int k = 0; a && k < 3; k++) {
-		unsigned c = (px[k] * 255u + a / 2) / a;
-
-		rgb[k] = (uint8_t)(c > 255 ? 255 : c);
-	}
+	for (int k = 0; a && k < 3; k++)
+		rgb[k] = unpremultiplied[a][px[k]];
 	return a;
+}
+
+/*
+ * Conversion of mark colours for one layer, remembering the last colour:
+ * marks repeat colours in long runs, and PQ and HLG cost several pow()
+ * calls a colour.
+ */
+typedef struct conv_memo {
+	const wm__color_conv *cv;
+	bool valid;
+	uint8_t rgb[3];
+	double nl[3];
+} conv_memo;
+
+static void memo_nonlinear(conv_memo *m, const uint8_t rgb[3], double out[3])
+{
+	if (!m->valid || memcmp(rgb, m->rgb, 3) != 0) {
+		wm__color_nonlinear(m->cv, rgb, m->nl);
+		memcpy(m->rgb, rgb, 3);
+		m->valid = true;
+	}
+	memcpy(out, m->nl, sizeof(m->nl));
 }
 
 /*
@@ -123,9 +157,10 @@ static unsigned raster_pixel(const wm__raster *r, int x, int y, uint8_t rgb[3])
  * block of raster pixels starting at (rx, ry), bw x bh: alpha is the
  * correctly rounded mean of the block's alphas (pixels outside the raster
  * count as transparent), colour the alpha-weighted mean of its colours.
+ * The values of a transparent sample are 0 (they are never used).
  */
-static unsigned block_sample(const wm__raster *r, const wm__color_conv *cv,
-			     int rx, int ry, int bw, int bh, uint32_t val[3])
+static unsigned block_sample(const wm__raster *r, conv_memo *m, int rx,
+			     int ry, int bw, int bh, uint32_t val[3])
 {
 	double acc[3] = {0, 0, 0}, nl[3];
 	unsigned sum = 0, n = (unsigned)(bw * bh);
@@ -137,15 +172,18 @@ static unsigned block_sample(const wm__raster *r, const wm__color_conv *cv,
 
 			if (!a)
 				continue;
-			wm__color_nonlinear(cv, rgb, nl);
+			memo_nonlinear(m, rgb, nl);
 			for (int k = 0; k < 3; k++)
 				acc[k] += nl[k] * a;
 			sum += a;
 		}
 	}
+	val[0] = val[1] = val[2] = 0;
+	if (sum == 0)
+		return 0;
 	for (int k = 0; k < 3; k++)
-		acc[k] = sum ? acc[k] / sum : 0;
-	wm__color_quantize(cv, acc, val);
+		acc[k] /= sum;
+	wm__color_quantize(m->cv, acc, val);
 	return (sum + n / 2) / n;
 }
 
@@ -303,6 +341,7 @@ static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
 	const wm__format_desc *d = wm__format_desc_of(t->format);
 	layer_plane *lp = &l->p[p];
 	wm__color_conv cv;
+	conv_memo memo = {&cv, false, {0, 0, 0}, {0, 0, 0}};
 	size_t bytes;
 
 	wm__color_conv_init(&cv, t);
@@ -329,7 +368,7 @@ static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
 			int rx = (lp->x + i) * bw - x;
 			int ry = (lp->y + j) * bh - y;
 			uint32_t val[3];
-			unsigned a = block_sample(r, &cv, rx, ry, bw, bh, val);
+			unsigned a = block_sample(r, &memo, rx, ry, bw, bh, val);
 
 			store_pixel(lp, d->layout[p],
 				    lp->data + j * lp->stride + i * lp->src_bpp,
@@ -393,6 +432,7 @@ wm_status wm__layer_new(const wm__raster *r, const wm_frame *target, int x,
 	st = wm__frame_check_format(target);
 	if (st != WM_OK)
 		return st;
+	pthread_once(&unpremultiplied_once, fill_unpremultiplied);
 
 	l = wm__calloc(1, sizeof(*l));
 	if (!l)

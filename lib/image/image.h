@@ -67,6 +67,9 @@ wm_status wm__meta_xmp_out(const wm__meta *m, wm_mark *mark, wm__blob *out);
  * returns false when there is none. */
 bool wm__xmp_source_type(const wm__blob *xmp, char *buf, size_t size);
 
+/* Whether an XMP packet carries this library's disclosure. */
+bool wm__xmp_has_disclosure(const wm__blob *xmp);
+
 /* One image job. */
 typedef struct wm__image {
 	wm_mark *mark;

@@ -307,6 +307,11 @@ wm_status wm__meta_xmp_out(const wm__meta *m, wm_mark *mark, wm__blob *out)
 	return s;
 }
 
+bool wm__xmp_has_disclosure(const wm__blob *xmp)
+{
+	return xmp->size && find_n((const char *)xmp->data, xmp->size, NS_WM);
+}
+
 bool wm__xmp_source_type(const wm__blob *xmp, char *buf, size_t size)
 {
 	const char *h = (const char *)xmp->data, *p, *v, *e, *slash;

@@ -322,9 +322,9 @@ wm_status wm__image_probe(wm__image *im, int format, wm_media_info *info)
 	info->bit_depth = is_16(d.format) ? 16 : 8;
 	info->has_alpha = has_alpha(d.format);
 	describe_color(im, &d, info);
-	info->has_disclosure = wm__xmp_source_type(&im->meta.xmp,
-						   info->source_type,
-						   sizeof(info->source_type));
+	wm__xmp_source_type(&im->meta.xmp, info->source_type,
+			    sizeof(info->source_type));
+	info->has_disclosure = wm__xmp_has_disclosure(&im->meta.xmp);
 	if (d.destroy)
 		d.destroy(d.ctx);
 	return WM_OK;

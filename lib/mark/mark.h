@@ -49,7 +49,9 @@ wm_status wm__mark_acquire(wm_mark *m, const wm_frame *tmpl,
 			   const wm__prepared **out);
 void wm__mark_release(wm_mark *m, const wm__prepared *p);
 
-/* The mark's opacity at time t (start, end and fades), 0..255. */
+/* The mark's opacity at time t (start, end and fades), 0..255; pass it as
+ * the `alpha` of wm__layer_apply. The `opacity` option is already part of
+ * the rendered mark. */
 unsigned wm__mark_alpha_at(const wm_mark *m, double t);
 
 /* The options of a mark (read-only for the media layers). */

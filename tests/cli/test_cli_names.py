@@ -40,6 +40,10 @@ def test_odd_names_next_to_input_and_recursive(run, tmp_path):
     assert got == want
     # One line per output, even for the name holding a newline.
     assert len(r.stdout.splitlines()) == len(ODD)
+    # A rerun neither marks the outputs again nor replaces them.
+    r = run('-r', d)
+    assert r.returncode == 0, r.stderr
+    assert sorted(os.listdir(os.path.join(d, b'sub \xe9'))) == want
 
 
 def test_leading_dash_after_double_dash(run, tmp_path):

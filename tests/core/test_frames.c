@@ -570,6 +570,77 @@ static void test_threads(void **state)
 	wm__raster_free(r);
 }
 
+/* Applying a prepared layer allocates nothing (counted in builds with
+ * -Dfault_injection=true; skipped elsewhere). */
+static void test_apply_allocates_nothing(void **state)
+{
+	uint32_t seed = 8;
+	wm__raster *r = raster_random(40, 30, &seed);
+	wm__layer *l = NULL;
+	tframe t;
+
+	(void)state;
+	wm__alloc_fail_at(0);
+	wm__free(wm__malloc(1));
+	if (wm__alloc_fail_at(0) != 1) {
+		wm__raster_free(r);
+		skip();
+	}
+	tf_init(&t, WM_PIX_I420, 50, 40, 0, 0);
+	assert_int_equal(wm__layer_new(r, &t.f, 3, 3, &l), WM_OK);
+	wm__alloc_fail_at(0);
+	wm__layer_apply(l, &t.f, 0, 255);
+	wm__layer_apply(l, &t.f, 0, 100);
+	assert_int_equal(wm__alloc_fail_at(0), 0);
+	wm__layer_free(l);
+	wm__raster_free(r);
+	tf_free(&t);
+}
+
+/* Every allocation of raster_new and layer_new may fail: the result is
+ * WM_ERR_NO_MEMORY with a message, and nothing leaks (fault-injection
+ * builds; skipped elsewhere). */
+static void test_out_of_memory(void **state)
+{
+	uint32_t seed = 9;
+	wm__raster *src = raster_random(20, 10, &seed);
+	wm_frame f = {0};
+	int failures = 0;
+
+	(void)state;
+	wm__alloc_fail_at(0);
+	wm__free(wm__malloc(1));
+	if (wm__alloc_fail_at(0) != 1) {
+		wm__raster_free(src);
+		skip();
+	}
+	f.size = sizeof(f);
+	f.format = WM_PIX_NV12;
+	f.width = f.height = 64;
+	for (uint64_t n = 1;; n++) {
+		wm__raster *r = NULL;
+		wm__layer *l = NULL;
+		wm_status st;
+
+		wm__alloc_fail_at(n);
+		st = wm__raster_new(20, 10, &r);
+		if (st == WM_OK) {
+			memcpy(r->pixels, src->pixels, 20 * 10 * 4);
+			st = wm__layer_new(r, &f, 1, 1, &l);
+		}
+		wm__alloc_fail_at(0);
+		wm__layer_free(l);
+		wm__raster_free(r);
+		if (st == WM_OK)
+			break;
+		assert_int_equal(st, WM_ERR_NO_MEMORY);
+		assert_non_null(strstr(wm_last_error(), "memory"));
+		failures++;
+	}
+	assert_true(failures >= 3);
+	wm__raster_free(src);
+}
+
 /* Bad arguments fail with a message instead of crashing. */
 static void test_bad_arguments(void **state)
 {
@@ -608,6 +679,8 @@ int main(void)
 	    cmocka_unit_test(test_transparent_runs_untouched),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_apply_allocates_nothing),
+	    cmocka_unit_test(test_out_of_memory),
 	    cmocka_unit_test(test_bad_arguments),
 	};
 

@@ -77,6 +77,7 @@ static void test_divide_formulas(void **state)
 		uint32_t t = x + 128;
 
 		assert_true(((t + (t >> 8)) >> 8) == wm__div255(x));
+		assert_true((t * 257) >> 16 == wm__div255(x));
 	}
 	for (uint32_t x = 0; x <= 255u * 65535u; x++) {
 		uint32_t t = x + 128, q = (t + (t >> 8)) >> 8;

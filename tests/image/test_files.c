@@ -366,7 +366,7 @@ static void test_progress_and_cancel(void **state)
 	assert_true(p.calls > 10);
 
 	memset(&p, 0, sizeof(p));
-	p.cancel_at = 3;
+	p.cancel_at = 1;
 	assert_int_equal(wm_mark_file(m, in_data("basn3p08.png"),
 				      in_tmp("cancelled.png"), &j),
 			 WM_ERR_CANCELLED);

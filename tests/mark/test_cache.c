@@ -134,6 +134,31 @@ static void test_session(void **state)
 	wm_mark_free(m);
 }
 
+static void test_bad_calls(void **state)
+{
+	wm_mark *m = mark_with(NULL);
+	test_image im = image_new(64, 64, 0x000000ff);
+	wm_frame f = image_frame(&im);
+	wm_session *ss = NULL;
+
+	(void)state;
+	assert_int_equal(wm_mark_apply(NULL, &f, 0), WM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(wm_mark_apply(m, NULL, 0), WM_ERR_INVALID_ARGUMENT);
+	f.size = 0;
+	assert_int_equal(wm_mark_apply(m, &f, 0), WM_ERR_INVALID_ARGUMENT);
+	assert_int_equal(wm_session_new(m, &f, &ss), WM_ERR_INVALID_ARGUMENT);
+	assert_null(ss);
+	assert_int_equal(wm_session_apply(NULL, &f, 0),
+			 WM_ERR_INVALID_ARGUMENT);
+	wm_session_free(NULL);
+	assert_int_equal(wm_mark_set(m, "logo", "/no/such/logo.png"), WM_OK);
+	f.size = sizeof(f);
+	assert_int_equal(wm_mark_apply(m, &f, 0), WM_ERR_NOT_FOUND);
+	assert_non_null(strstr(wm_last_error(), "/no/such/logo.png"));
+	image_free(&im);
+	wm_mark_free(m);
+}
+
 #define THREADS 8
 #define FRAMES 6
 
@@ -211,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_timing),
 	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_bad_calls),
 	    cmocka_unit_test(test_threads),
 	};
 

@@ -74,16 +74,18 @@ static void frame_description(void **state)
 	av_frame_free(&f);
 }
 
-/* FFmpeg's own display matrices for every EXIF orientation. */
+/* FFmpeg's own display matrices. av_display_rotation_set(m, 90) builds the
+ * matrix of a phone video that players turn 90 degrees clockwise (ffprobe
+ * then reports "rotation of -90 degrees"), which is EXIF orientation 6. */
 static void display_matrices(void **state)
 {
 	static const struct {
-		double angle; /* counter-clockwise, as FFmpeg counts */
+		double angle; /* as passed to av_display_rotation_set */
 		int hflip;
 		wm_orientation want;
 	} cases[] = {
-		{0, 0, WM_ORIENT_NORMAL},     {-90, 0, WM_ORIENT_ROTATE_90},
-		{180, 0, WM_ORIENT_ROTATE_180}, {90, 0, WM_ORIENT_ROTATE_270},
+		{0, 0, WM_ORIENT_NORMAL},     {90, 0, WM_ORIENT_ROTATE_90},
+		{180, 0, WM_ORIENT_ROTATE_180}, {-90, 0, WM_ORIENT_ROTATE_270},
 		{0, 1, WM_ORIENT_FLIP_H},     {180, 1, WM_ORIENT_FLIP_V},
 	};
 	int32_t m[9];
@@ -108,7 +110,7 @@ static void frame_side_data_orientation(void **state)
 	sd = av_frame_new_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX,
 				    9 * sizeof(int32_t));
 	assert_non_null(sd);
-	av_display_rotation_set((int32_t *)sd->data, -90);
+	av_display_rotation_set((int32_t *)sd->data, 90);
 	assert_int_equal(wm_frame_from_avframe(&wf, f), 0);
 	assert_int_equal(wf.orientation, WM_ORIENT_ROTATE_90);
 	av_frame_free(&f);

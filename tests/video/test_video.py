@@ -282,6 +282,35 @@ def test_rotation_to_mkv_turns_pixels(corpus, tmp_path):
     assert_marked_bottom_right(before, after)
 
 
+def test_keeps_aspect_fields_and_offsets(tmp_path):
+    """Non-square pixels, interlacing and a start offset survive."""
+    src, out = tmp_path / "src.mp4", tmp_path / "out.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=25", "-f",
+           "lavfi", "-i", "sine=sample_rate=48000", "-frames:v", "20", "-t",
+           "0.8", "-vf", "setsar=2", "-pix_fmt", "yuv420p", "-c:v", "libx264",
+           "-preset", "ultrafast", "-threads", "2", "-flags", "+ildct+ilme",
+           "-field_order", "tt", "-c:a", "aac", "-output_ts_offset", "0.5",
+           str(src))
+    assert mark(src, out) == (WM_OK, "")
+    keys = ("codec_type", "sample_aspect_ratio", "field_order", "start_time",
+            "duration", "nb_frames")
+    for a, b in zip(probe(src)["streams"], probe(out)["streams"]):
+        assert [a.get(k) for k in keys] == [b.get(k) for k in keys]
+    assert packets(out, "a") == packets(src, "a")
+
+
+def test_variable_frame_rate_timestamps_kept(tmp_path):
+    src, out = tmp_path / "vfr.mp4", tmp_path / "out.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30",
+           "-frames:v", "20", "-vf", "setpts=PTS+if(gte(N\\,10)\\,0.25/TB\\,0)",
+           "-fps_mode", "vfr", "-pix_fmt", "yuv420p", "-c:v", "libx264",
+           "-preset", "ultrafast", "-threads", "2", str(src))
+    before = sorted(p[0] for p in packets(src, "v"))
+    assert before[10] - before[9] > 5 * (before[9] - before[8]), "not VFR"
+    assert mark(src, out) == (WM_OK, "")
+    assert sorted(p[0] for p in packets(out, "v")) == before
+
+
 def test_time_range_and_fade(clips, tmp_path):
     src, out = clips / "no_audio.mp4", tmp_path / "out.mp4"
     assert mark(src, out, ["start=0.5", "fade-in=0.2"])[0] == WM_OK

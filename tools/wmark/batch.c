@@ -119,14 +119,13 @@ static int write_fd(void *user, const void *buf, size_t n)
 	return 0;
 }
 
-static wm_status mark_stdio(worker *w, const wm_job *job)
+static wm_status mark_stdio(wm_mark *mark, const wm_job *job)
 {
 	static const int in_fd = 0, out_fd = 1;
 	wm_reader in = {sizeof(in), (void *)&in_fd, read_fd, "<stdin>"};
 	wm_writer out = {sizeof(out), (void *)&out_fd, write_fd, "<stdout>"};
 
-	(void)w;
-	return wm_mark_io(w->b->mark, &in, &out, job);
+	return wm_mark_io(mark, &in, &out, job);
 }
 
 /* ---- one file ----------------------------------------------------------- */
@@ -191,7 +190,7 @@ static void run_job(worker *w, file_job *job)
 		return;
 	}
 	if (cli_is_stdin(job))
-		st = mark_stdio(w, &j);
+		st = mark_stdio(w->b->mark, &j);
 	else
 		st = wm_mark_file(w->b->mark, job->input, job->output, &j);
 	job->seconds = cli_now() - t0;

@@ -9,6 +9,12 @@
  * are refused; an existing output (a planted symbolic link included) is
  * left alone without --force, and with --force the library's atomic rename
  * replaces the link itself, never the file it points to.
+ *
+ * These checks run when the batch is planned, through path names. Someone
+ * who can write into -o while the batch runs could still swap a checked
+ * sub-folder for a link in between; closing that window would need the
+ * library to take folder descriptors (an openat-style API), which it does
+ * not offer.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -443,8 +449,8 @@ static bool is_earlier_output(const planner *p, const char *name)
 {
 	size_t stem = stem_length(name);
 
-	return p->default_tmpl && !p->cfg->outdir && stem >= 7 &&
-	       memcmp(name + stem - 7, ".marked", 7) == 0;
+	return p->default_tmpl && !p->cfg->outdir && !p->cfg->in_place &&
+	       stem >= 7 && memcmp(name + stem - 7, ".marked", 7) == 0;
 }
 
 static void quiet_skip(planner *p, const char *path, const char *why)
