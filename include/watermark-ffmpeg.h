@@ -72,7 +72,8 @@ static inline wm_matrix wm_matrix_from_av(enum AVColorSpace c)
 	}
 }
 
-static inline wm_transfer wm_transfer_from_av(enum AVColorTransferCharacteristic t)
+static inline wm_transfer
+wm_transfer_from_av(enum AVColorTransferCharacteristic t)
 {
 	if (t == AVCOL_TRC_SMPTE2084)
 		return WM_TRANSFER_PQ;
@@ -87,7 +88,8 @@ static inline wm_transfer wm_transfer_from_av(enum AVColorTransferCharacteristic
  * pattern of the 2x2 part matters; matrices that are not a multiple of 90
  * degrees give WM_ORIENT_NORMAL.
  */
-static inline wm_orientation wm_orientation_from_display_matrix(const int32_t *m)
+static inline wm_orientation
+wm_orientation_from_display_matrix(const int32_t *m)
 {
 	int a = (m[0] > 0) - (m[0] < 0), b = (m[1] > 0) - (m[1] < 0);
 	int c = (m[3] > 0) - (m[3] < 0), d = (m[4] > 0) - (m[4] < 0);
@@ -129,11 +131,11 @@ static inline int wm_frame_from_avframe(wm_frame *out, const AVFrame *f)
 	out->width = f->width;
 	out->height = f->height;
 	out->matrix = wm_matrix_from_av(f->colorspace);
-	out->range = (f->color_range == AVCOL_RANGE_JPEG ||
-		      pf == AV_PIX_FMT_YUVJ420P || pf == AV_PIX_FMT_YUVJ422P ||
-		      pf == AV_PIX_FMT_YUVJ444P)
-			     ? WM_RANGE_FULL
-			     : WM_RANGE_LIMITED;
+	out->range =
+	    (f->color_range == AVCOL_RANGE_JPEG || pf == AV_PIX_FMT_YUVJ420P ||
+	     pf == AV_PIX_FMT_YUVJ422P || pf == AV_PIX_FMT_YUVJ444P)
+		? WM_RANGE_FULL
+		: WM_RANGE_LIMITED;
 	out->alpha = WM_ALPHA_STRAIGHT;
 	out->transfer = wm_transfer_from_av(f->color_trc);
 	for (i = 0; i < 4; i++) {
@@ -141,10 +143,10 @@ static inline int wm_frame_from_avframe(wm_frame *out, const AVFrame *f)
 		out->strides[i] = f->linesize[i];
 	}
 	sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
-	out->orientation = sd && sd->size >= 9 * sizeof(int32_t)
-				   ? wm_orientation_from_display_matrix(
-					     (const int32_t *)sd->data)
-				   : WM_ORIENT_NORMAL;
+	out->orientation =
+	    sd && sd->size >= 9 * sizeof(int32_t)
+		? wm_orientation_from_display_matrix((const int32_t *)sd->data)
+		: WM_ORIENT_NORMAL;
 	out->sar_num = f->sample_aspect_ratio.num;
 	out->sar_den = f->sample_aspect_ratio.den;
 	return 0;

@@ -20,17 +20,20 @@
  *       a_out = a + a_dst * (1 - a)
  *       c_out = (c * a + c_dst * a_dst * (1 - a)) / a_out, 0 if a_out = 0
  * a = 0 leaves a sample as it is; a = 255 writes the mark's colour.
- * 10-bit and 16-bit samples blend the same way with 8-bit alpha. Padding
- * bytes (RGBX, BGRX) are never written.
+ * 10-bit and 16-bit samples blend the same way with 8-bit alpha (P010
+ * blends its 10 high bits and writes its 6 low bits as 0, as the layout
+ * requires, wherever the mark's runs pass). Padding bytes (RGBX, BGRX) are
+ * never written.
  *
  * Colour: YUV samples come from the frame's matrix (AUTO resolved by the
  * template's height) and range; grey is BT.709 luma of the sRGB values. On
  * PQ and HLG frames the mark's white is the reference white of 203 cd/m2
- * (PQ code about 0.58, HLG about 0.75 of full scale) and BT.2020 frames
- * get BT.2020 primaries. Chroma of subsampled layouts takes the correctly
- * rounded mean of the alphas its block covers (pixels outside the raster
- * count as transparent) and the alpha-weighted mean of their colours, so
- * luma edges land exactly where asked at odd x and y.
+ * (PQ code about 0.58, HLG about 0.75 of full scale) and, with the
+ * BT.2020 matrix, BT.2020 primaries; SDR frames take the sRGB values as
+ * they are, whatever their matrix. Chroma of subsampled layouts takes the
+ * correctly rounded mean of the alphas its block covers (pixels outside
+ * the raster count as transparent) and the alpha-weighted mean of their
+ * colours, so luma edges land exactly where asked at odd x and y.
  */
 #ifndef WM_CORE_H
 #define WM_CORE_H
@@ -45,6 +48,8 @@ typedef struct wm__raster {
 	uint8_t *pixels;
 } wm__raster;
 
+/* A transparent raster (pixels zeroed, stride width * 4); each side must
+ * be 1..65536 (WM_ERR_TOO_LARGE otherwise). */
 wm_status wm__raster_new(int width, int height, wm__raster **out);
 void wm__raster_free(wm__raster *r);
 

@@ -2,7 +2,7 @@
  * Choice of the kernel set, made once: the best the CPU supports, unless
  * WMARK_CPU (scalar, sse2, avx2, neon) asks for a lesser one, which tests
  * use to run every backend. A request the CPU cannot honour falls back to
- * the best supported set below it.
+ * the best supported set below it; other values are ignored.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,22 +15,32 @@ static const wm__kernels *active = &wm__kernels_scalar;
 static const wm__kernels *override;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static bool wanted(const char *env, const char *name)
+/* Whether WMARK_CPU leaves the choice free: unset, empty or not a name. */
+static bool free_choice(const char *env)
 {
-	return !env || !*env || strcmp(env, name) == 0;
+	static const char *const names[] = {"scalar", "sse2", "avx2", "neon"};
+
+	if (!env)
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(env, names[i]) == 0)
+			return false;
+	return true;
 }
 
 static void pick(void)
 {
 	const char *env = getenv("WMARK_CPU");
+	bool any = free_choice(env);
 
-	if (env && strcmp(env, "scalar") == 0)
+	if (!any && strcmp(env, "scalar") == 0)
 		return;
 #if defined(WM_HAVE_AVX2) || defined(WM_HAVE_SSE2)
 	__builtin_cpu_init();
 #endif
 #ifdef WM_HAVE_AVX2
-	if (wanted(env, "avx2") && __builtin_cpu_supports("avx2")) {
+	if ((any || strcmp(env, "avx2") == 0) &&
+	    __builtin_cpu_supports("avx2")) {
 		active = &wm__kernels_avx2;
 		return;
 	}
@@ -42,10 +52,8 @@ static void pick(void)
 	}
 #endif
 #ifdef WM_HAVE_NEON
-	if (wanted(env, "neon") || wanted(env, "avx2") || wanted(env, "sse2"))
-		active = &wm__kernels_neon;
+	active = &wm__kernels_neon;
 #endif
-	(void)wanted;
 }
 
 const wm__kernels *wm__kernels_active(void)

@@ -62,8 +62,8 @@ wm_status wm__raster_new(int width, int height, wm__raster **out)
 	if (width <= 0 || height <= 0 || width > MAX_RASTER_SIDE ||
 	    height > MAX_RASTER_SIDE)
 		return wm__error(WM_ERR_TOO_LARGE,
-				 "raster: bad size %dx%d "
-				 "(each side must be 1..%d)",
+				 "raster: bad size %dx%d (each side must be "
+				 "1..%d)",
 				 width, height, MAX_RASTER_SIDE);
 	if (!wm__mul_size((size_t)width * 4, (size_t)height, &bytes))
 		return wm__error(WM_ERR_TOO_LARGE, "raster: %dx%d overflows",
@@ -75,9 +75,7 @@ wm_status wm__raster_new(int width, int height, wm__raster **out)
 	if (!r || !r->pixels) {
 		wm__free(r);
 		return wm__error(WM_ERR_NO_MEMORY,
-				 "raster: %dx%d: out of "
-				 "memory",
-				 width, height);
+				 "raster: %dx%d: out of memory", width, height);
 	}
 	r->width = width;
 	r->height = height;
@@ -159,8 +157,8 @@ static void memo_nonlinear(conv_memo *m, const uint8_t rgb[3], double out[3])
  * count as transparent), colour the alpha-weighted mean of its colours.
  * The values of a transparent sample are 0 (they are never used).
  */
-static unsigned block_sample(const wm__raster *r, conv_memo *m, int rx,
-			     int ry, int bw, int bh, uint32_t val[3])
+static unsigned block_sample(const wm__raster *r, conv_memo *m, int rx, int ry,
+			     int bw, int bh, uint32_t val[3])
 {
 	double acc[3] = {0, 0, 0}, nl[3];
 	unsigned sum = 0, n = (unsigned)(bw * bh);
@@ -358,9 +356,7 @@ static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
 	lp->data = wm__malloc(bytes);
 	if (!lp->data)
 		return wm__error(WM_ERR_NO_MEMORY,
-				 "layer: %dx%d: out of "
-				 "memory",
-				 lp->w, lp->h);
+				 "layer: %dx%d: out of memory", lp->w, lp->h);
 
 	for (int j = 0; j < lp->h; j++) {
 		for (int i = 0; i < lp->w; i++) {
@@ -368,7 +364,8 @@ static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
 			int rx = (lp->x + i) * bw - x;
 			int ry = (lp->y + j) * bh - y;
 			uint32_t val[3];
-			unsigned a = block_sample(r, &memo, rx, ry, bw, bh, val);
+			unsigned a =
+			    block_sample(r, &memo, rx, ry, bw, bh, val);
 
 			store_pixel(lp, d->layout[p],
 				    lp->data + j * lp->stride + i * lp->src_bpp,
@@ -426,8 +423,8 @@ wm_status wm__layer_new(const wm__raster *r, const wm_frame *target, int x,
 	if (x < -MAX_OFFSET || y < -MAX_OFFSET || x > MAX_OFFSET ||
 	    y > MAX_OFFSET)
 		return wm__error(WM_ERR_INVALID_ARGUMENT,
-				 "layer: offset "
-				 "(%d, %d) is too far from the picture",
+				 "layer: offset (%d, %d) is too far from the "
+				 "picture",
 				 x, y);
 	st = wm__frame_check_format(target);
 	if (st != WM_OK)

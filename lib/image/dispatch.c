@@ -53,17 +53,19 @@ static wm_status pick_format(const wm__image *im, const wm_job *job,
 	if (job && job->format && job->format[0]) {
 		*out = format_from_name(job->format);
 		if (*out < 0)
-			return wm__error(WM_ERR_UNSUPPORTED,
-					 "%s: cannot write format \"%s\" for an "
-					 "image (jpeg, png or webp)",
-					 im->name, job->format);
+			return wm__error(
+			    WM_ERR_UNSUPPORTED,
+			    "%s: cannot write format \"%s\" for an "
+			    "image (jpeg, png or webp)",
+			    im->name, job->format);
 	} else if (opt != WM__FMT_AUTO) {
 		*out = (int)opt;
 		if (opt != WM__FMT_JPEG && opt != WM__FMT_PNG &&
 		    opt != WM__FMT_WEBP)
 			return wm__error(WM_ERR_UNSUPPORTED,
 					 "%s: an image cannot be written as a "
-					 "video format", im->name);
+					 "video format",
+					 im->name);
 	} else if (dot && (!slash || dot > slash) &&
 		   format_from_name(dot + 1) > 0) {
 		*out = format_from_name(dot + 1);
@@ -85,9 +87,9 @@ static void image_init(wm__image *im, wm_mark *m, const char *name,
 	memset(im, 0, sizeof(*im));
 	im->mark = m;
 	im->name = name;
-	im->max_pixels = m ? (uint64_t)wm__opt_int(wm__mark_options(m),
-						   WM_OPT_MAX_PIXELS)
-			   : UINT64_MAX;
+	im->max_pixels =
+	    m ? (uint64_t)wm__opt_int(wm__mark_options(m), WM_OPT_MAX_PIXELS)
+	      : UINT64_MAX;
 	im->meta.orientation = 1;
 	if (job && job->size >= offsetof(wm_job, user) + sizeof(void *)) {
 		im->progress = job->progress;
@@ -107,7 +109,8 @@ static wm_status refuse(const wm__image *im, wm__sniff sn, FILE *fp)
 	if (sn.kind == WM__IMG_UNHANDLED)
 		return wm__error(WM_ERR_UNSUPPORTED,
 				 "%s: %s is not handled (JPEG, PNG and still "
-				 "WebP are)", im->name, sn.name);
+				 "WebP are)",
+				 im->name, sn.name);
 	rewind(fp);
 	n = fread(head, 1, sizeof(head), fp);
 	if (n == 0)
@@ -116,7 +119,8 @@ static wm_status refuse(const wm__image *im, wm__sniff sn, FILE *fp)
 	wm__hex_bytes(hex, sizeof(hex), head, n);
 	return wm__error(WM_ERR_UNSUPPORTED,
 			 "%s: not an image or video this library knows "
-			 "(starts with %s)", im->name, hex);
+			 "(starts with %s)",
+			 im->name, hex);
 }
 
 /* Runs a sniffed still image from im->in to im->out. */
@@ -136,7 +140,8 @@ static wm_status run_image(wm__image *im, int in_format)
 	return wm__image_pipeline(im, in_format);
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 static wm_status open_input(const char *path, FILE **fp)
 {
@@ -148,8 +153,8 @@ static wm_status open_input(const char *path, FILE **fp)
 }
 
 /* Whether the paths name one file; marking it needs WM_JOB_IN_PLACE. */
-static wm_status same_file_rule(const char *in, const char *out,
-				unsigned flags, unsigned *of)
+static wm_status same_file_rule(const char *in, const char *out, unsigned flags,
+				unsigned *of)
 {
 	struct stat a, b;
 
@@ -160,13 +165,14 @@ static wm_status same_file_rule(const char *in, const char *out,
 	if (!(flags & WM_JOB_IN_PLACE))
 		return wm__error(WM_ERR_INVALID_ARGUMENT,
 				 "%s: the output is the input (ask for "
-				 "in-place marking to replace it)", out);
+				 "in-place marking to replace it)",
+				 out);
 	*of = WM__OUTFILE_OVERWRITE;
 	return WM_OK;
 }
 
-static wm_status mark_image_file(wm__image *im, int in_format,
-				 const char *out, unsigned of, const wm_job *job)
+static wm_status mark_image_file(wm__image *im, int in_format, const char *out,
+				 unsigned of, const wm_job *job)
 {
 	wm__outfile o;
 	wm_status s = pick_format(im, job, out, in_format, &im->out_format);
@@ -195,7 +201,8 @@ static wm_status route_video(wm_mark *m, const char *in, const char *out,
 	if (!wm__video_mark_file)
 		return wm__error(WM_ERR_UNSUPPORTED,
 				 "%s: a video, and this build has no video "
-				 "support", in);
+				 "support",
+				 in);
 	return wm__video_mark_file(m, in, out, job);
 }
 
@@ -235,7 +242,8 @@ wm_status wm_mark_file(wm_mark *m, const char *in, const char *out,
 	return s;
 }
 
-/* ---- memory and streams ----------------------------------------------------- */
+/* ---- memory and streams -----------------------------------------------------
+ */
 
 /* Copies an open_memstream buffer (libc-owned) into library memory, so
  * that the caller frees it with wm_free like every other result. */
@@ -256,9 +264,9 @@ static wm_status take_buffer(char *buf, size_t size, void **out,
 	return WM_OK;
 }
 
-static wm_status mark_memory_named(wm_mark *m, const char *name,
-				   const void *in, size_t in_size, void **out,
-				   size_t *out_size, const wm_job *job)
+static wm_status mark_memory_named(wm_mark *m, const char *name, const void *in,
+				   size_t in_size, void **out, size_t *out_size,
+				   const wm_job *job)
 {
 	char *buf = NULL;
 	size_t size = 0;
@@ -299,8 +307,8 @@ static wm_status mark_memory_named(wm_mark *m, const char *name,
 	return s;
 }
 
-wm_status wm_mark_memory(wm_mark *m, const void *in, size_t in_size,
-			 void **out, size_t *out_size, const wm_job *job)
+wm_status wm_mark_memory(wm_mark *m, const void *in, size_t in_size, void **out,
+			 size_t *out_size, const wm_job *job)
 {
 	wm_status s;
 
@@ -310,7 +318,8 @@ wm_status wm_mark_memory(wm_mark *m, const void *in, size_t in_size,
 	*out = NULL;
 	*out_size = 0;
 	if (in_size == 0)
-		return wm__error(WM_ERR_CORRUPT, "<memory>: the input is empty");
+		return wm__error(WM_ERR_CORRUPT,
+				 "<memory>: the input is empty");
 	s = check_job(job);
 	if (s != WM_OK)
 		return s;
@@ -397,7 +406,8 @@ wm_status wm_mark_io(wm_mark *m, const wm_reader *in, const wm_writer *out,
 	return s;
 }
 
-/* ---- probing ------------------------------------------------------------------ */
+/* ---- probing
+ * ------------------------------------------------------------------ */
 
 static void copy_str(char *dst, size_t n, const char *src)
 {
@@ -413,8 +423,9 @@ wm_status wm_probe_file(const char *path, wm_media_info *info)
 	wm_status s;
 
 	if (!path || !info || info->size < offsetof(wm_media_info, duration))
-		return wm__error(WM_ERR_INVALID_ARGUMENT,
-				 "wm_probe_file: NULL argument or size not set");
+		return wm__error(
+		    WM_ERR_INVALID_ARGUMENT,
+		    "wm_probe_file: NULL argument or size not set");
 	s = open_input(path, &fp);
 	if (s != WM_OK)
 		return s;
@@ -429,7 +440,8 @@ wm_status wm_probe_file(const char *path, wm_media_info *info)
 		if (!wm__video_probe)
 			return wm__error(WM_ERR_UNSUPPORTED,
 					 "%s: a video, and this build has no "
-					 "video support", path);
+					 "video support",
+					 path);
 		return wm__video_probe(path, info);
 	}
 	if (sn.kind >= WM__IMG_VIDEO || sn.kind == WM__IMG_UNKNOWN) {
@@ -445,7 +457,8 @@ wm_status wm_probe_file(const char *path, wm_media_info *info)
 	if (s == WM_OK) {
 		size_t keep = info->size;
 
-		memcpy(info, &local, keep < sizeof(local) ? keep : sizeof(local));
+		memcpy(info, &local,
+		       keep < sizeof(local) ? keep : sizeof(local));
 		info->size = keep;
 	}
 	return s;

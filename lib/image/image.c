@@ -2,7 +2,6 @@
  * its conversion into the image's ICC colour space. */
 #include "image.h"
 
-#include <lcms2.h>
 #include <string.h>
 
 wm_status wm__blob_set(wm__blob *b, const void *data, size_t size)
@@ -20,7 +19,8 @@ wm_status wm__blob_append(wm__blob *b, const void *data, size_t size)
 		return wm__error(WM_ERR_TOO_LARGE, "metadata too large");
 	p = wm__realloc(b->data, n + 1);
 	if (!p)
-		return wm__error(WM_ERR_NO_MEMORY, "out of memory for metadata");
+		return wm__error(WM_ERR_NO_MEMORY,
+				 "out of memory for metadata");
 	if (size)
 		memcpy(p + b->size, data, size);
 	p[n] = '\0'; /* text users (libpng) may rely on it */
@@ -64,15 +64,16 @@ wm_status wm__image_check_size(const wm__image *im, uint32_t width,
 	size_t row;
 
 	if (width == 0 || height == 0)
-		return wm__error(WM_ERR_CORRUPT, "%s: the image is empty (%ux%u)",
-				 im->name, width, height);
+		return wm__error(WM_ERR_CORRUPT,
+				 "%s: the image is empty (%ux%u)", im->name,
+				 width, height);
 	if ((uint64_t)width * height > im->max_pixels)
-		return wm__error(WM_ERR_TOO_LARGE,
-				 "%s: %ux%u is %llu pixels, over the limit of "
-				 "%llu (raise the max-pixels option to allow it)",
-				 im->name, width, height,
-				 (unsigned long long)width * height,
-				 (unsigned long long)im->max_pixels);
+		return wm__error(
+		    WM_ERR_TOO_LARGE,
+		    "%s: %ux%u is %llu pixels, over the limit of "
+		    "%llu (raise the max-pixels option to allow it)",
+		    im->name, width, height, (unsigned long long)width * height,
+		    (unsigned long long)im->max_pixels);
 	if (width > INT32_MAX / 16 || height > INT32_MAX / 16 ||
 	    !wm__mul_size(width, bytes_per_pixel ? bytes_per_pixel : 8, &row) ||
 	    !wm__mul_size(row, 64, &row))
@@ -81,11 +82,8 @@ wm_status wm__image_check_size(const wm__image *im, uint32_t width,
 	return WM_OK;
 }
 
-/* ---- ICC ------------------------------------------------------------------ */
-
-typedef struct icc_filter {
-	cmsHTRANSFORM xform;
-} icc_filter;
+/* ---- the prepared mark ----------------------------------------------------
+ */
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -98,90 +96,26 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 	return h | 1;
 }
 
-/* Unpremultiplies a row, converts it, premultiplies again. The raster is
- * small (the mark only), so a per-row transform call is cheap. */
-static void icc_row(icc_filter *f, uint8_t *px, int width)
-{
-	uint8_t in[3 * 64], out[3 * 64];
-	int x, i, n;
-
-	for (x = 0; x < width; x += n) {
-		n = width - x < 64 ? width - x : 64;
-		for (i = 0; i < n; i++) {
-			uint8_t *p = px + 4 * (x + i);
-			unsigned a = p[3], c;
-
-			for (c = 0; c < 3; c++)
-				in[3 * i + c] = a ? (uint8_t)((p[c] * 255 + a / 2) / a) : 0;
-		}
-		cmsDoTransform(f->xform, in, out, (cmsUInt32Number)n);
-		for (i = 0; i < n; i++) {
-			uint8_t *p = px + 4 * (x + i);
-			unsigned a = p[3], c;
-
-			for (c = 0; c < 3; c++) {
-				p[c] = (uint8_t)((out[3 * i + c] * a + 127) / 255);
-			}
-		}
-	}
-}
-
-static wm_status icc_apply(void *user, wm__raster *r)
-{
-	icc_filter *f = user;
-	int y;
-
-	for (y = 0; y < r->height; y++)
-		icc_row(f, r->pixels + (ptrdiff_t)y * r->stride, r->width);
-	return WM_OK;
-}
-
-/* A transform from sRGB into the profile, or NULL when the profile is not
- * an RGB profile or cannot be read: the mark then stays in sRGB. Grey
- * profiles get no transform either: whether the mark has colour (which
- * turns a grey image into a colour one) must be judged on the mark as
- * drawn, and a grey level differs little between sRGB and grey gammas. */
-static cmsHTRANSFORM icc_transform(const wm__blob *icc)
-{
-	cmsHPROFILE dst = cmsOpenProfileFromMem(icc->data,
-						(cmsUInt32Number)icc->size);
-	cmsHPROFILE src;
-	cmsHTRANSFORM t = NULL;
-	cmsColorSpaceSignature cs;
-
-	if (!dst)
-		return NULL;
-	cs = cmsGetColorSpace(dst);
-	src = cmsCreate_sRGBProfile();
-	if (src && cs == cmsSigRgbData)
-		t = cmsCreateTransform(src, TYPE_RGB_8, dst, TYPE_RGB_8,
-				       INTENT_RELATIVE_COLORIMETRIC,
-				       cmsFLAGS_BLACKPOINTCOMPENSATION);
-	if (src)
-		cmsCloseProfile(src);
-	cmsCloseProfile(dst);
-	return t;
-}
-
+/* Grey ICC profiles get no conversion: whether the mark has colour (which
+ * turns a grey image into a colour one) is judged on the mark as drawn,
+ * and a grey level differs little between sRGB and grey gammas. */
 wm_status wm__image_prepare(wm__image *im, const wm_frame *tmpl)
 {
 	wm__raster_filter filter = {0};
-	icc_filter f = {0};
+	wm__icc *icc = NULL;
 	wm_status s;
 
 	im->width = tmpl->width;
 	im->height = tmpl->height;
-	if (im->meta.icc.size > 132)
-		f.xform = icc_transform(&im->meta.icc);
-	if (f.xform) {
+	if (im->meta.icc.size)
+		icc = wm__icc_open(&im->meta.icc);
+	if (icc) {
 		filter.key = fnv1a(im->meta.icc.data, im->meta.icc.size);
-		filter.apply = icc_apply;
-		filter.user = &f;
+		filter.apply = wm__icc_apply;
+		filter.user = icc;
 	}
-	s = wm__mark_acquire(im->mark, tmpl, f.xform ? &filter : NULL,
-			     &im->prep);
-	if (f.xform)
-		cmsDeleteTransform(f.xform);
+	s = wm__mark_acquire(im->mark, tmpl, icc ? &filter : NULL, &im->prep);
+	wm__icc_close(icc);
 	if (s != WM_OK) {
 		im->prep = NULL;
 		return wm__error_prefix(s, im->name);

@@ -20,7 +20,7 @@ enum {
 	WM__IMG_WEBP = WM__FMT_WEBP,
 	WM__IMG_VIDEO = 100, /* a container for the video module */
 	WM__IMG_UNHANDLED,   /* known but not handled: see the name */
-	WM__IMG_DAMAGED      /* a known format with a damaged signature */
+	WM__IMG_DAMAGED	     /* a known format with a damaged signature */
 };
 
 typedef struct wm__sniff {
@@ -45,8 +45,8 @@ void wm__blob_free(wm__blob *b);
 /* Metadata carried from the input to the output. */
 typedef struct wm__meta {
 	wm__blob icc;
-	wm__blob exif; /* TIFF structure, without the "Exif\0\0" prefix */
-	wm__blob xmp;  /* the main XMP packet */
+	wm__blob exif;	 /* TIFF structure, without the "Exif\0\0" prefix */
+	wm__blob xmp;	 /* the main XMP packet */
 	int orientation; /* EXIF orientation, 1 when absent or invalid */
 } wm__meta;
 
@@ -69,6 +69,15 @@ bool wm__xmp_source_type(const wm__blob *xmp, char *buf, size_t size);
 
 /* Whether an XMP packet carries this library's disclosure. */
 bool wm__xmp_has_disclosure(const wm__blob *xmp);
+
+/* Conversion of the mark's sRGB colours into an RGB ICC profile; NULL
+ * when the profile is not an RGB one or cannot be read. wm__icc_apply is a
+ * wm__raster_filter function taking the wm__icc as its user pointer. */
+typedef struct wm__icc wm__icc;
+
+wm__icc *wm__icc_open(const wm__blob *icc);
+void wm__icc_close(wm__icc *k);
+wm_status wm__icc_apply(void *user, wm__raster *r);
 
 /* One image job. */
 typedef struct wm__image {
@@ -122,9 +131,9 @@ typedef struct wm__decoder {
 	int width;
 	int height;
 	wm_pixel_format format;
-	bool lossless;       /* a PNG or lossless WebP: keep it lossless */
-	bool interlaced;     /* decoded whole before the first row */
-	const char *model;   /* colour model for probing: "RGB", "Gray"... */
+	bool lossless;	   /* a PNG or lossless WebP: keep it lossless */
+	bool interlaced;   /* decoded whole before the first row */
+	const char *model; /* colour model for probing: "RGB", "Gray"... */
 	wm_status (*read_rows)(void *ctx, uint8_t *buf, ptrdiff_t stride,
 			       int rows);
 	void (*destroy)(void *ctx);
@@ -133,8 +142,8 @@ typedef struct wm__decoder {
 /* An encoder takes rows of the format it was opened with. */
 typedef struct wm__encoder {
 	void *ctx;
-	wm_status (*write_rows)(void *ctx, const uint8_t *buf,
-				ptrdiff_t stride, int rows);
+	wm_status (*write_rows)(void *ctx, const uint8_t *buf, ptrdiff_t stride,
+				int rows);
 	wm_status (*finish)(void *ctx);
 	void (*destroy)(void *ctx);
 } wm__encoder;

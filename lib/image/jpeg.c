@@ -71,7 +71,8 @@ static void jerr_init(jerr *e)
 	e->msg[0] = '\0';
 }
 
-/* ---- reading ---------------------------------------------------------------- */
+/* ---- reading ----------------------------------------------------------------
+ */
 
 /* The decompressor and what was read from the input's markers. */
 typedef struct jsrc {
@@ -103,7 +104,8 @@ static wm_status collect_meta(jsrc *s)
 	wm_status st = WM_OK;
 
 	for (m = s->d.marker_list; m && st == WM_OK; m = m->next) {
-		if (!meta->exif.size && marker_is(m, JPEG_APP0 + 1, "Exif\0", 6))
+		if (!meta->exif.size &&
+		    marker_is(m, JPEG_APP0 + 1, "Exif\0", 6))
 			st = wm__blob_set(&meta->exif, m->data + 6,
 					  m->data_length - 6);
 		else if (!meta->xmp.size &&
@@ -146,7 +148,8 @@ static void src_close(jsrc *s)
 	s->created = false;
 }
 
-/* ---- writing ---------------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------------
+ */
 
 typedef struct jdst {
 	struct jpeg_compress_struct c;
@@ -197,8 +200,8 @@ static void write_other_markers(jdst *o, j_decompress_ptr src, bool ext_ok)
 	for (m = src ? src->marker_list : NULL; m; m = m->next) {
 		if (!keep_marker(m))
 			continue;
-		if (!ext_ok && marker_is(m, JPEG_APP0 + 1, XMP_EXT_NS,
-					 sizeof(XMP_EXT_NS)))
+		if (!ext_ok &&
+		    marker_is(m, JPEG_APP0 + 1, XMP_EXT_NS, sizeof(XMP_EXT_NS)))
 			continue;
 		jpeg_write_marker(&o->c, (int)m->marker, m->data,
 				  m->data_length);
@@ -209,6 +212,11 @@ static void write_other_markers(jdst *o, j_decompress_ptr src, bool ext_ok)
  * Writes EXIF, XMP, ICC and the input's other segments. An XMP packet that
  * no longer fits one segment once the disclosure is added is replaced by
  * the disclosure alone (and the input's Extended XMP dropped with it).
+ * EXIF from a PNG or WebP input that exceeds one segment is dropped (with
+ * a warning in the log): splitting it has no standard form. Gain-map
+ * descriptions in the XMP (hdrgm, GContainer) are copied as they are,
+ * although the gain map image itself is not: rewriting them needs an XMP
+ * parser, which this layer does not have.
  */
 static wm_status write_markers(jdst *o, j_decompress_ptr src)
 {
@@ -220,8 +228,10 @@ static wm_status write_markers(jdst *o, j_decompress_ptr src)
 	if (s == WM_OK && xmp.size > XMP_MAX) {
 		wm__meta tmp = {0};
 
-		wm__log(WM_LOG_WARNING, "%s: XMP too large for one segment; "
-			"writing the disclosure alone", o->im->name);
+		wm__log(WM_LOG_WARNING,
+			"%s: XMP too large for one segment; "
+			"writing the disclosure alone",
+			o->im->name);
 		wm__blob_free(&xmp);
 		s = wm__meta_xmp_out(&tmp, o->im->mark, &xmp);
 		ext_ok = false;
@@ -232,12 +242,17 @@ static wm_status write_markers(jdst *o, j_decompress_ptr src)
 		wm__blob_free(&xmp);
 		return dst_fail(o);
 	}
+	if (m->exif.size > 65527)
+		wm__log(WM_LOG_WARNING, "%s: EXIF too large for JPEG; dropped",
+			o->im->name);
 	if (m->exif.size && m->exif.size <= 65527)
 		write_blob_marker(o, JPEG_APP0 + 1, "Exif\0", 6, &m->exif);
 	if (xmp.size && xmp.size <= XMP_MAX)
-		write_blob_marker(o, JPEG_APP0 + 1, XMP_NS, sizeof(XMP_NS), &xmp);
+		write_blob_marker(o, JPEG_APP0 + 1, XMP_NS, sizeof(XMP_NS),
+				  &xmp);
 	if (m->icc.size)
-		jpeg_write_icc_profile(&o->c, m->icc.data, (unsigned)m->icc.size);
+		jpeg_write_icc_profile(&o->c, m->icc.data,
+				       (unsigned)m->icc.size);
 	write_other_markers(o, src, ext_ok);
 	wm__blob_free(&xmp);
 	return WM_OK;
@@ -281,7 +296,8 @@ static int quality_option(const wm__image *im)
 	return (int)wm__opt_int(wm__mark_options(im->mark), WM_OPT_QUALITY);
 }
 
-/* ---- the planar path -------------------------------------------------------- */
+/* ---- the planar path --------------------------------------------------------
+ */
 
 typedef struct planes {
 	JSAMPARRAY rows[3];
@@ -317,8 +333,8 @@ static wm_status planes_alloc(jsrc *s, planes *p)
 		p->buf[i] = wm__malloc(size);
 		p->rows[i] = wm__calloc((size_t)rows, sizeof(JSAMPROW));
 		if (!p->buf[i] || !p->rows[i])
-			return wm__error(WM_ERR_NO_MEMORY,
-					 "%s: out of memory", s->im->name);
+			return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+					 s->im->name);
 		for (y = 0; y < rows; y++)
 			p->rows[i][y] = p->buf[i] + (size_t)y * p->stride[i];
 	}
@@ -379,8 +395,7 @@ static wm_status start_planar(jsrc *s, jdst *o)
 	return write_markers(o, &s->d);
 }
 
-static wm_status copy_imcu_row(jsrc *s, jdst *o, planes *p,
-			       wm_pixel_format fmt)
+static wm_status copy_imcu_row(jsrc *s, jdst *o, planes *p, wm_pixel_format fmt)
 {
 	int y = (int)s->d.output_scanline;
 	int rows = s->im->height - y < p->lines ? s->im->height - y : p->lines;
@@ -443,20 +458,22 @@ static wm_status run_planar(jsrc *s, wm_pixel_format fmt)
 	return st;
 }
 
-/* ---- CMYK ------------------------------------------------------------------ */
+/* ---- CMYK ------------------------------------------------------------------
+ */
 
 static bool is_cmyk(j_decompress_ptr d)
 {
-	return d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK;
+	return d->jpeg_color_space == JCS_CMYK ||
+	       d->jpeg_color_space == JCS_YCCK;
 }
 
 typedef struct cmyk_job {
 	cmsHTRANSFORM xform; /* sRGB to the file's CMYK profile, or NULL */
-	bool inverted;       /* Adobe files store 255 - ink */
+	bool inverted;	     /* Adobe files store 255 - ink */
 	uint8_t *samples;    /* a band of CMYK rows */
-	uint8_t *mark;       /* the mark composited on transparency (RGBA) */
-	uint8_t *ink;        /* one row of mark colours as ink */
-	size_t stride;       /* of samples; mark rows are the same */
+	uint8_t *mark;	     /* the mark composited on transparency (RGBA) */
+	uint8_t *ink;	     /* one row of mark colours as ink */
+	size_t stride;	     /* of samples; mark rows are the same */
 } cmyk_job;
 
 static cmsHTRANSFORM cmyk_transform(const wm__blob *icc)
@@ -470,7 +487,7 @@ static cmsHTRANSFORM cmyk_transform(const wm__blob *icc)
 	if (!dst)
 		return NULL;
 	src = cmsGetColorSpace(dst) == cmsSigCmykData ? cmsCreate_sRGBProfile()
-						       : NULL;
+						      : NULL;
 	if (src)
 		t = cmsCreateTransform(src, TYPE_RGBA_8, dst, TYPE_CMYK_8,
 				       INTENT_RELATIVE_COLORIMETRIC, 0);
@@ -658,7 +675,8 @@ wm_status wm__jpeg_transcode(wm__image *im)
 	return st;
 }
 
-/* ---- the row path ------------------------------------------------------------ */
+/* ---- the row path
+ * ------------------------------------------------------------ */
 
 typedef struct jdec {
 	jsrc s;
@@ -685,7 +703,8 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 		JSAMPROW row = buf + y * stride;
 
 		if (jpeg_read_scanlines(&j->s.d, &row, 1) != 1)
-			return wm__error(WM_ERR_CORRUPT, "%s: JPEG rows missing",
+			return wm__error(WM_ERR_CORRUPT,
+					 "%s: JPEG rows missing",
 					 j->s.im->name);
 	}
 	return WM_OK;
@@ -712,7 +731,8 @@ wm_status wm__jpeg_decoder(wm__image *im, wm__decoder *d)
 	wm_status s;
 
 	if (!j)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	s = src_open(&j->s, im);
 	if (s == WM_OK && im->out && is_cmyk(&j->s.d))
 		s = wm__error(WM_ERR_UNSUPPORTED,
@@ -724,8 +744,8 @@ wm_status wm__jpeg_decoder(wm__image *im, wm__decoder *d)
 		d->model = "CMYK";
 	if (s == WM_OK && !im->out) {
 		d->format = j->s.d.jpeg_color_space == JCS_GRAYSCALE
-				    ? WM_PIX_GRAY8
-				    : WM_PIX_RGB24;
+				? WM_PIX_GRAY8
+				: WM_PIX_RGB24;
 		d->width = (int)j->s.d.image_width;
 		d->height = (int)j->s.d.image_height;
 	}
@@ -834,7 +854,8 @@ wm_status wm__jpeg_encoder(wm__image *im, wm_pixel_format f, wm__encoder *e)
 	wm_status s;
 
 	if (!j)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	s = dst_create(&j->o, im);
 	if (s == WM_OK)
 		s = enc_start(j, f);

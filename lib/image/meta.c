@@ -8,7 +8,8 @@
 
 #include "image.h"
 
-/* ---- EXIF ------------------------------------------------------------------ */
+/* ---- EXIF ------------------------------------------------------------------
+ */
 
 static int read_orientation(const wm__blob *exif)
 {
@@ -39,7 +40,8 @@ static uint32_t tiff_get(const uint8_t *p, int n, bool le)
 	int i;
 
 	for (i = 0; i < n; i++)
-		v |= (uint32_t)p[le ? i : n - 1 - i] << (8 * (le ? i : n - 1 - i));
+		v |= (uint32_t)p[le ? i : n - 1 - i]
+		     << (8 * (le ? i : n - 1 - i));
 	return v;
 }
 
@@ -85,7 +87,8 @@ static void drop_thumbnail(wm__blob *x)
 	bool le;
 	uint32_t ifd0, n, next_at, ifd1;
 
-	if (x->size < 8 || (memcmp(x->data, "II", 2) && memcmp(x->data, "MM", 2)))
+	if (x->size < 8 ||
+	    (memcmp(x->data, "II", 2) && memcmp(x->data, "MM", 2)))
 		return;
 	le = x->data[0] == 'I';
 	ifd0 = tiff_get(x->data + 4, 4, le);
@@ -116,7 +119,8 @@ void wm__meta_read_exif(wm__meta *m)
 	drop_thumbnail(&m->exif);
 }
 
-/* ---- XMP ------------------------------------------------------------------- */
+/* ---- XMP -------------------------------------------------------------------
+ */
 
 #define NS_IPTC "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 #define NS_DC "http://purl.org/dc/elements/1.1/"
@@ -148,8 +152,8 @@ static wm_status put_escaped(wm__blob *b, const char *s)
  * dc:description only when the packet has none of its own. */
 static wm_status put_description(wm__blob *b, wm_mark *mark, bool with_dc)
 {
-	const char *type = wm__opt_str(wm__mark_options(mark),
-				       WM_OPT_SOURCE_TYPE);
+	const char *type =
+	    wm__opt_str(wm__mark_options(mark), WM_OPT_SOURCE_TYPE);
 	const char *text = wm__mark_disclosure(mark);
 	wm_status s;
 
@@ -182,11 +186,12 @@ static wm_status put_description(wm__blob *b, wm_mark *mark, bool with_dc)
 
 static wm_status new_packet(wm__blob *b, wm_mark *mark)
 {
-	wm_status s = put(b, "<?xpacket begin=\"\xef\xbb\xbf\" "
-			     "id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
-			     "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
-			     "<rdf:RDF xmlns:rdf="
-			     "\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n");
+	wm_status s =
+	    put(b, "<?xpacket begin=\"\xef\xbb\xbf\" "
+		   "id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+		   "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+		   "<rdf:RDF xmlns:rdf="
+		   "\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n");
 
 	if (s == WM_OK)
 		s = put_description(b, mark, true);
@@ -257,29 +262,30 @@ static void strip_padding(wm__blob *x)
 	x->size -= (size_t)(t - w);
 }
 
-static wm_status merge_packet(const wm__blob *in, wm_mark *mark,
-			      wm__blob *out)
+static wm_status merge_packet(const wm__blob *in, wm_mark *mark, wm__blob *out)
 {
 	wm__blob work = {0}, desc = {0};
 	const char *rdf_end;
 	size_t at;
 	wm_status s = wm__blob_set(&work, in->data, in->size);
 
-	while (s == WM_OK && remove_property(&work, "Iptc4xmpExt:DigitalSourceType"))
+	while (s == WM_OK &&
+	       remove_property(&work, "Iptc4xmpExt:DigitalSourceType"))
 		;
 	while (s == WM_OK && remove_property(&work, "wmark:Disclosure"))
 		;
 	strip_padding(&work);
-	rdf_end = s == WM_OK ? find_n((char *)work.data, work.size, "</rdf:RDF>")
-			     : NULL;
+	rdf_end = s == WM_OK
+		      ? find_n((char *)work.data, work.size, "</rdf:RDF>")
+		      : NULL;
 	if (s == WM_OK && !rdf_end) {
 		wm__blob_free(&work);
 		return new_packet(out, mark);
 	}
 	if (s == WM_OK)
-		s = put_description(&desc, mark,
-				    !find_n((char *)work.data, work.size,
-					    "dc:description"));
+		s = put_description(
+		    &desc, mark,
+		    !find_n((char *)work.data, work.size, "dc:description"));
 	at = rdf_end ? (size_t)(rdf_end - (char *)work.data) : 0;
 	if (s == WM_OK)
 		s = wm__blob_append(out, work.data, at);

@@ -18,8 +18,8 @@ static bool is_gray(wm_pixel_format f)
 
 static bool is_16(wm_pixel_format f)
 {
-	return f == WM_PIX_GRAY16 || f == WM_PIX_GRAYA16 ||
-	       f == WM_PIX_RGB48 || f == WM_PIX_RGBA64;
+	return f == WM_PIX_GRAY16 || f == WM_PIX_GRAYA16 || f == WM_PIX_RGB48 ||
+	       f == WM_PIX_RGBA64;
 }
 
 static bool has_alpha(wm_pixel_format f)
@@ -40,11 +40,11 @@ static wm_pixel_format to_color(wm_pixel_format f)
 	}
 }
 
-/* ---- layout conversion ------------------------------------------------------ */
+/* ---- layout conversion ------------------------------------------------------
+ */
 
 /* Reads pixel x of a row as 16-bit R, G, B, A. */
-static void load_px(wm_pixel_format f, const uint8_t *row, int x,
-		    uint16_t v[4])
+static void load_px(wm_pixel_format f, const uint8_t *row, int x, uint16_t v[4])
 {
 	unsigned bpp = wm__image_bpp(f), ch = is_16(f) ? bpp / 2 : bpp, c;
 	uint16_t s[4] = {0, 0, 0, 65535};
@@ -80,7 +80,7 @@ static void store_px(wm_pixel_format f, uint8_t *row, int x,
 			memcpy(row + (size_t)x * bpp + 2 * c, &s[c], 2);
 		else
 			row[(size_t)x * bpp + c] =
-				(uint8_t)(((uint32_t)s[c] * 255 + 32767) / 65535);
+			    (uint8_t)(((uint32_t)s[c] * 255 + 32767) / 65535);
 	}
 }
 
@@ -105,15 +105,16 @@ static void convert_rows(wm_pixel_format from, const uint8_t *src,
 	}
 }
 
-/* ---- the pipeline ------------------------------------------------------------ */
+/* ---- the pipeline
+ * ------------------------------------------------------------ */
 
 typedef struct band_buf {
 	uint8_t *p;
 	ptrdiff_t stride;
 } band_buf;
 
-static wm_status band_alloc(const wm__image *im, band_buf *b,
-			    wm_pixel_format f, int width)
+static wm_status band_alloc(const wm__image *im, band_buf *b, wm_pixel_format f,
+			    int width)
 {
 	size_t stride, size;
 
@@ -137,8 +138,7 @@ static wm_status open_decoder(wm__image *im, int format, wm__decoder *d)
 	case WM__IMG_PNG: return wm__png_decoder(im, d);
 	case WM__IMG_JPEG: return wm__jpeg_decoder(im, d);
 	case WM__IMG_WEBP: return wm__webp_decoder(im, d);
-	default:
-		return wm__error(WM_ERR_INTERNAL, "%s: no decoder", im->name);
+	default: return wm__error(WM_ERR_INTERNAL, "%s: no decoder", im->name);
 	}
 }
 
@@ -251,8 +251,8 @@ static wm_status run_stage(wm__image *im, stage *st)
 	if (s == WM_OK)
 		s = open_encoder(im, &st->d, st->out_fmt, &st->e);
 	for (y = 0; s == WM_OK && y < st->d.height; y += BAND_ROWS) {
-		int rows = st->d.height - y < BAND_ROWS ? st->d.height - y
-							: BAND_ROWS;
+		int rows =
+		    st->d.height - y < BAND_ROWS ? st->d.height - y : BAND_ROWS;
 
 		s = run_band(im, st, y, rows);
 	}
@@ -283,7 +283,8 @@ wm_status wm__image_pipeline(wm__image *im, int in_format)
 	return s;
 }
 
-/* ---- probing ----------------------------------------------------------------- */
+/* ---- probing
+ * ----------------------------------------------------------------- */
 
 static void describe_color(const wm__image *im, const wm__decoder *d,
 			   wm_media_info *info)
@@ -304,8 +305,9 @@ static void describe_color(const wm__image *im, const wm__decoder *d,
 			 "%s (ICC)", desc);
 	else
 		snprintf(info->color_space, sizeof(info->color_space), "%s",
-			 d->model ? d->model
-				  : is_gray(d->format) ? "Gray" : "sRGB");
+			 d->model	      ? d->model
+			 : is_gray(d->format) ? "Gray"
+					      : "sRGB");
 }
 
 wm_status wm__image_probe(wm__image *im, int format, wm_media_info *info)

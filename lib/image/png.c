@@ -46,7 +46,8 @@ static void png_dealloc(png_structp png, png_voidp p)
 	wm__free(p);
 }
 
-/* ---- decoding -------------------------------------------------------------- */
+/* ---- decoding --------------------------------------------------------------
+ */
 
 typedef struct png_dec {
 	png_structp png;
@@ -84,7 +85,8 @@ static wm_status read_interlaced(png_dec *p)
 	int y;
 
 	if (!wm__mul_size(p->whole_stride, (size_t)p->height, &size))
-		return wm__error(WM_ERR_TOO_LARGE, "%s: too large", p->im->name);
+		return wm__error(WM_ERR_TOO_LARGE, "%s: too large",
+				 p->im->name);
 	p->whole = wm__malloc(size);
 	rows = wm__calloc((size_t)p->height, sizeof(*rows));
 	if (!p->whole || !rows) {
@@ -112,8 +114,8 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 	if (p->whole) {
 		for (y = 0; y < rows; y++)
 			memcpy(buf + y * stride,
-			       p->whole + (size_t)(p->next_row + y) *
-						  p->whole_stride,
+			       p->whole +
+				   (size_t)(p->next_row + y) * p->whole_stride,
 			       p->whole_stride);
 		p->next_row += rows;
 		return WM_OK;
@@ -126,7 +128,11 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 	return WM_OK;
 }
 
-/* Finds the XMP packet among the text chunks read so far. */
+/*
+ * Takes ICC, EXIF and XMP from the chunks before the image data. Chunks
+ * after it (rare for these three) are not seen: the output's header is
+ * written before the rows stream through, so they are not carried over.
+ */
 static wm_status read_meta(png_dec *p)
 {
 	wm__meta *m = &p->im->meta;
@@ -146,8 +152,8 @@ static wm_status read_meta(png_dec *p)
 		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0)
 			s = wm__blob_set(&m->xmp, text[i].text,
 					 text[i].itxt_length
-						 ? text[i].itxt_length
-						 : text[i].text_length);
+					     ? text[i].itxt_length
+					     : text[i].text_length);
 	}
 	return s;
 }
@@ -215,16 +221,18 @@ wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
 	wm_status s;
 
 	if (!p)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	p->im = im;
 	p->err.name = im->name;
-	p->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &p->err,
-					  on_error, on_warning, NULL, png_alloc,
-					  png_dealloc);
+	p->png =
+	    png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &p->err, on_error,
+				     on_warning, NULL, png_alloc, png_dealloc);
 	p->info = p->png ? png_create_info_struct(p->png) : NULL;
 	if (!p->info) {
 		dec_destroy(p);
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	}
 	s = read_header(p, d);
 	if (s == WM_OK)
@@ -244,7 +252,8 @@ wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
 	return WM_OK;
 }
 
-/* ---- encoding -------------------------------------------------------------- */
+/* ---- encoding --------------------------------------------------------------
+ */
 
 typedef struct png_enc {
 	png_structp png;
@@ -265,8 +274,8 @@ static void enc_destroy(void *ctx)
 
 static wm_status enc_fail(png_enc *p)
 {
-	return wm__error(WM_ERR_IO, "%s: cannot write the PNG: %s",
-			 p->im->name, p->err.msg);
+	return wm__error(WM_ERR_IO, "%s: cannot write the PNG: %s", p->im->name,
+			 p->err.msg);
 }
 
 static wm_status enc_write(void *ctx, const uint8_t *buf, ptrdiff_t stride,
@@ -329,8 +338,8 @@ static void copy_ancillary(png_enc *p)
 		png_set_sRGB(p->png, p->info, intent);
 	if (png_get_gAMA(s, si, &g))
 		png_set_gAMA(p->png, p->info, g);
-	if (png_get_cHRM(s, si, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5],
-			 &c[6], &c[7]))
+	if (png_get_cHRM(s, si, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6],
+			 &c[7]))
 		png_set_cHRM(p->png, p->info, c[0], c[1], c[2], c[3], c[4],
 			     c[5], c[6], c[7]);
 	n = png_get_text(s, si, &text, NULL);
@@ -367,10 +376,10 @@ static void set_meta(png_enc *p)
 
 static wm_status write_header(png_enc *p, wm_pixel_format f)
 {
-	int depth = wm__image_bpp(f) > 4 || f == WM_PIX_GRAY16 ||
-				    f == WM_PIX_GRAYA16
-			    ? 16
-			    : 8;
+	int depth =
+	    wm__image_bpp(f) > 4 || f == WM_PIX_GRAY16 || f == WM_PIX_GRAYA16
+		? 16
+		: 8;
 	uint16_t one = 1;
 
 	if (setjmp(png_jmpbuf(p->png)))
@@ -394,16 +403,17 @@ wm_status wm__png_encoder(wm__image *im, wm_pixel_format f, wm__encoder *e)
 	wm_status s;
 
 	if (!p)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	p->im = im;
 	p->err.name = im->name;
-	p->png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &p->err,
-					   on_error, on_warning, NULL,
-					   png_alloc, png_dealloc);
+	p->png =
+	    png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &p->err, on_error,
+				      on_warning, NULL, png_alloc, png_dealloc);
 	p->info = p->png ? png_create_info_struct(p->png) : NULL;
-	s = p->info ? wm__meta_xmp_out(&im->meta, im->mark, &p->xmp)
-		    : wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
-				im->name);
+	s = p->info
+		? wm__meta_xmp_out(&im->meta, im->mark, &p->xmp)
+		: wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
 	if (s == WM_OK)
 		s = write_header(p, f);
 	if (s != WM_OK) {

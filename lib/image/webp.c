@@ -17,7 +17,8 @@
 
 enum { DEFAULT_QUALITY = 90 };
 
-/* ---- decoding ------------------------------------------------------------- */
+/* ---- decoding -------------------------------------------------------------
+ */
 
 typedef struct webp_dec {
 	wm__image *im;
@@ -47,7 +48,8 @@ static wm_status slurp(wm__image *im, uint8_t **data, size_t *size)
 		return wm__error(WM_ERR_IO, "%s: cannot read", im->name);
 	*data = wm__malloc((size_t)n + 1);
 	if (!*data)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	*size = fread(*data, 1, (size_t)n, im->in);
 	if (*size != (size_t)n)
 		return wm__error(WM_ERR_IO, "%s: read failed", im->name);
@@ -141,7 +143,8 @@ wm_status wm__webp_decoder(wm__image *im, wm__decoder *d)
 	wm_status s;
 
 	if (!w)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	w->im = im;
 	s = slurp(im, &w->file, &w->size);
 	if (s == WM_OK)
@@ -159,7 +162,8 @@ wm_status wm__webp_decoder(wm__image *im, wm__decoder *d)
 	return WM_OK;
 }
 
-/* ---- encoding ------------------------------------------------------------- */
+/* ---- encoding -------------------------------------------------------------
+ */
 
 typedef struct webp_enc {
 	wm__image *im;
@@ -269,9 +273,9 @@ static wm_status enc_finish(void *ctx)
 wm_pixel_format wm__webp_accepts(wm_pixel_format f)
 {
 	return f == WM_PIX_RGBA || f == WM_PIX_GRAYA8 || f == WM_PIX_GRAYA16 ||
-			       f == WM_PIX_RGBA64
-		       ? WM_PIX_RGBA
-		       : WM_PIX_RGB24;
+		       f == WM_PIX_RGBA64
+		   ? WM_PIX_RGBA
+		   : WM_PIX_RGB24;
 }
 
 wm_status wm__webp_encoder(wm__image *im, wm_pixel_format f, bool lossless,
@@ -281,7 +285,8 @@ wm_status wm__webp_encoder(wm__image *im, wm_pixel_format f, bool lossless,
 	size_t size;
 
 	if (!w)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", im->name);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 im->name);
 	w->im = im;
 	w->alpha = f == WM_PIX_RGBA;
 	w->lossless = lossless;
@@ -293,11 +298,11 @@ wm_status wm__webp_encoder(wm__image *im, wm_pixel_format f, bool lossless,
 	if (!w->pixels) {
 		enc_destroy(w);
 		return im->width > 16383 || im->height > 16383
-			       ? wm__error(WM_ERR_TOO_LARGE,
-					   "%s: WebP holds at most 16383x16383",
-					   im->name)
-			       : wm__error(WM_ERR_NO_MEMORY,
-					   "%s: out of memory", im->name);
+			   ? wm__error(WM_ERR_TOO_LARGE,
+				       "%s: WebP holds at most 16383x16383",
+				       im->name)
+			   : wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				       im->name);
 	}
 	e->ctx = w;
 	e->write_rows = enc_write;

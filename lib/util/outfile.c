@@ -89,7 +89,8 @@ static wm_status open_unnamed(wm__outfile *o, bool required)
 	char *dir = dir_of(o->path);
 
 	if (!dir)
-		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", o->path);
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
+				 o->path);
 	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
 	wm__free(dir);
 	if (o->fd >= 0) {
@@ -122,7 +123,8 @@ static wm_status check_existing(wm__outfile *o)
 	if (!(o->flags & WM__OUTFILE_OVERWRITE))
 		return wm__error(WM_ERR_EXISTS,
 				 "%s: the output exists (allow overwriting to "
-				 "replace it)", o->path);
+				 "replace it)",
+				 o->path);
 	if (S_ISDIR(st.st_mode))
 		return wm__error(WM_ERR_IO, "%s: is a folder", o->path);
 	o->keep_mode = (int)(st.st_mode & 07777);
@@ -196,7 +198,8 @@ static wm_status flush_all(wm__outfile *o)
 		return wm__error(WM_ERR_IO, "%s: write failed: %s", o->path,
 				 strerror(errno));
 	if (o->keep_mode >= 0) {
-		if (fchmod(o->fd, (mode_t)o->keep_mode) != 0 || fsync(o->fd) != 0)
+		if (fchmod(o->fd, (mode_t)o->keep_mode) != 0 ||
+		    fsync(o->fd) != 0)
 			return wm__error(WM_ERR_IO, "%s: cannot sync: %s",
 					 o->path, strerror(errno));
 	}
@@ -259,8 +262,8 @@ static wm_status move_named(wm__outfile *o)
 		   rename(o->tmp_path, o->path) == 0) {
 		return WM_OK;
 	}
-	return wm__error(WM_ERR_IO, "%s: cannot rename the output: %s",
-			 o->path, strerror(errno));
+	return wm__error(WM_ERR_IO, "%s: cannot rename the output: %s", o->path,
+			 strerror(errno));
 }
 
 wm_status wm__outfile_commit(wm__outfile *o)

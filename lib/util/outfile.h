@@ -31,13 +31,13 @@
 #define WM__OUTFILE_OVERWRITE 0x1u /* replace an existing file atomically */
 
 typedef struct wm__outfile {
-	char *path;      /* final name */
-	char *tmp_path;  /* named scheme: the temporary file; else NULL */
+	char *path;	    /* final name */
+	char *tmp_path;	    /* named scheme: the temporary file; else NULL */
 	char proc_path[40]; /* O_TMPFILE scheme: /proc/self/fd/N */
-	int fd;          /* open for writing (and reading) */
-	FILE *fp;        /* stdio stream over fd, once asked for */
+	int fd;		    /* open for writing (and reading) */
+	FILE *fp;	    /* stdio stream over fd, once asked for */
 	unsigned flags;
-	int keep_mode;   /* mode of the file being replaced, or -1 */
+	int keep_mode; /* mode of the file being replaced, or -1 */
 } wm__outfile;
 
 /* Creates the temporary file for `path`. On failure nothing is left and

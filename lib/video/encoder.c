@@ -20,15 +20,15 @@ typedef struct family {
 } family;
 
 static const family families[] = {
-	{AV_CODEC_ID_H264, {"libx264", NULL}},
-	{AV_CODEC_ID_HEVC, {"libx265", NULL}},
-	{AV_CODEC_ID_VP9, {"libvpx-vp9", NULL}},
-	{AV_CODEC_ID_VP8, {"libvpx", NULL}},
-	{AV_CODEC_ID_AV1, {"libsvtav1", "libaom-av1"}},
-	{AV_CODEC_ID_FFV1, {"ffv1", NULL}},
-	{AV_CODEC_ID_MPEG4, {"mpeg4", NULL}},
-	{AV_CODEC_ID_PRORES, {"prores_ks", NULL}},
-	{AV_CODEC_ID_MJPEG, {"mjpeg", NULL}},
+    {AV_CODEC_ID_H264, {"libx264", NULL}},
+    {AV_CODEC_ID_HEVC, {"libx265", NULL}},
+    {AV_CODEC_ID_VP9, {"libvpx-vp9", NULL}},
+    {AV_CODEC_ID_VP8, {"libvpx", NULL}},
+    {AV_CODEC_ID_AV1, {"libsvtav1", "libaom-av1"}},
+    {AV_CODEC_ID_FFV1, {"ffv1", NULL}},
+    {AV_CODEC_ID_MPEG4, {"mpeg4", NULL}},
+    {AV_CODEC_ID_PRORES, {"prores_ks", NULL}},
+    {AV_CODEC_ID_MJPEG, {"mjpeg", NULL}},
 };
 
 static bool takes_pix_fmt(const AVCodec *c, enum AVPixelFormat f)
@@ -73,9 +73,8 @@ static const AVCodec *family_encoder(const wm__venc_in *in)
 /* The codec a container is usually paired with. */
 static const AVCodec *natural_encoder(const wm__venc_in *in)
 {
-	static const char *const candidates[] = {"libx264", "libvpx-vp9",
-						 "libx265", "libsvtav1",
-						 "ffv1"};
+	static const char *const candidates[] = {
+	    "libx264", "libvpx-vp9", "libx265", "libsvtav1", "ffv1"};
 
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]);
 	     i++) {
@@ -147,8 +146,8 @@ static void copy_properties(AVCodecContext *enc, const wm__venc_in *in)
 	enc->field_order = dec->field_order;
 	if (dec->field_order != AV_FIELD_UNKNOWN &&
 	    dec->field_order != AV_FIELD_PROGRESSIVE)
-		enc->flags |= AV_CODEC_FLAG_INTERLACED_DCT |
-			      AV_CODEC_FLAG_INTERLACED_ME;
+		enc->flags |=
+		    AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME;
 	if (in->global_header)
 		enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 	enc->thread_count = threads;
@@ -168,27 +167,27 @@ static void x265_hdr_params(const AVStream *st, char *buf, size_t size)
 	size_t used = strlen(buf);
 
 	md = (const void *)av_stream_get_side_data(
-		st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL);
+	    st, AV_PKT_DATA_MASTERING_DISPLAY_METADATA, NULL);
 	if (md && md->has_primaries && md->has_luminance && used < size) {
 		const AVRational(*p)[2] = md->display_primaries;
 
 		used += snprintf(
-			buf + used, size - used,
-			":master-display=G(%lld,%lld)B(%lld,%lld)R(%lld,%lld)"
-			"WP(%lld,%lld)L(%lld,%lld)",
-			(long long)scaled(p[1][0], 50000),
-			(long long)scaled(p[1][1], 50000),
-			(long long)scaled(p[2][0], 50000),
-			(long long)scaled(p[2][1], 50000),
-			(long long)scaled(p[0][0], 50000),
-			(long long)scaled(p[0][1], 50000),
-			(long long)scaled(md->white_point[0], 50000),
-			(long long)scaled(md->white_point[1], 50000),
-			(long long)scaled(md->max_luminance, 10000),
-			(long long)scaled(md->min_luminance, 10000));
+		    buf + used, size - used,
+		    ":master-display=G(%lld,%lld)B(%lld,%lld)R(%lld,%lld)"
+		    "WP(%lld,%lld)L(%lld,%lld)",
+		    (long long)scaled(p[1][0], 50000),
+		    (long long)scaled(p[1][1], 50000),
+		    (long long)scaled(p[2][0], 50000),
+		    (long long)scaled(p[2][1], 50000),
+		    (long long)scaled(p[0][0], 50000),
+		    (long long)scaled(p[0][1], 50000),
+		    (long long)scaled(md->white_point[0], 50000),
+		    (long long)scaled(md->white_point[1], 50000),
+		    (long long)scaled(md->max_luminance, 10000),
+		    (long long)scaled(md->min_luminance, 10000));
 	}
 	cl = (const void *)av_stream_get_side_data(
-		st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, NULL);
+	    st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, NULL);
 	if (cl && used < size)
 		snprintf(buf + used, size - used, ":max-cll=%u,%u", cl->MaxCLL,
 			 cl->MaxFALL);
@@ -298,7 +297,8 @@ static wm_status open_with(const AVCodec *c, const wm__venc_in *in,
 	int r;
 
 	if (!enc)
-		return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory", in->name);
+		return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory",
+				in->name);
 	copy_properties(enc, in);
 	codec_settings(enc, in, d);
 	r = avcodec_open2(enc, c, d);

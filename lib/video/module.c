@@ -123,8 +123,8 @@ int wm__video_find_stream(const AVFormatContext *ic)
 wm_orientation wm__video_stream_orientation(const AVStream *st)
 {
 	size_t size = 0;
-	const uint8_t *sd = av_stream_get_side_data(
-		st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+	const uint8_t *sd =
+	    av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
 
 	if (!sd || size < 9 * sizeof(int32_t))
 		return WM_ORIENT_NORMAL;
@@ -136,8 +136,8 @@ bool wm__orient_swaps(wm_orientation o)
 	return o >= WM_ORIENT_TRANSPOSE && o <= WM_ORIENT_ROTATE_270;
 }
 
-static wm_status module_mark_file(wm_mark *m, const char *in,
-				  const char *out, const wm_job *job)
+static wm_status module_mark_file(wm_mark *m, const char *in, const char *out,
+				  const wm_job *job)
 {
 	quiet_ffmpeg_once();
 	return wm__video_do_mark(m, in, out, job);
@@ -150,10 +150,10 @@ static wm_status module_probe(const char *path, wm_media_info *info)
 }
 
 static const wm__video_module module_table = {
-	.size = sizeof(wm__video_module),
-	.abi = WM__VIDEO_ABI,
-	.mark_file = module_mark_file,
-	.probe = module_probe,
+    .size = sizeof(wm__video_module),
+    .abi = WM__VIDEO_ABI,
+    .mark_file = module_mark_file,
+    .probe = module_probe,
 };
 
 __attribute__((visibility("default"))) const wm__video_module *

@@ -18,7 +18,7 @@ wm_status wm__verr(wm_status status, const char *fmt, ...) WM__PRINTF(2, 3);
 
 /* Like wm__verr, with FFmpeg's text for `averr` appended. */
 wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
-	WM__PRINTF(3, 4);
+    WM__PRINTF(3, 4);
 
 #define VLOG(level, ...) wm__vhost->log(level, __VA_ARGS__)
 
@@ -47,7 +47,7 @@ wm_status wm__video_do_probe(const char *path, wm_media_info *info);
 typedef struct wm__vout {
 	char *final_path;
 	char *write_path; /* what the muxer opens */
-	bool is_stream;   /* a pipe: no temporary file, no seeking */
+	bool is_stream;	  /* a pipe: no temporary file, no seeking */
 	bool overwrite;
 } wm__vout;
 
@@ -55,6 +55,13 @@ wm_status wm__vout_begin(wm__vout *o, const char *in, const char *out,
 			 const wm_job *job);
 wm_status wm__vout_commit(wm__vout *o);
 void wm__vout_abort(wm__vout *o);
+
+/*
+ * Gives a PQ or HLG stream without HDR10 side data the mastering display and
+ * content light level of its first decoded frame, if the bitstream has
+ * them. Best effort: any failure leaves the stream as it was.
+ */
+void wm__video_hdr_from_bitstream(const char *path, AVStream *st);
 
 /* ---- encoders ----------------------------------------------------------- */
 

@@ -40,14 +40,14 @@ static wm_status make_temp(wm__vout *o)
 		return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory",
 				o->final_path);
 	for (int attempt = 0; attempt < 100; attempt++) {
-		unsigned n = atomic_fetch_add(&counter, 1) ^
-			     (unsigned)time(NULL);
+		unsigned n =
+		    atomic_fetch_add(&counter, 1) ^ (unsigned)time(NULL);
 		int fd;
 
 		snprintf(o->write_path, size, "%.*s.%s.wm-%ld-%u", dir_len,
 			 o->final_path, base, (long)getpid(), n);
-		fd = open(o->write_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  0666);
+		fd = open(o->write_path,
+			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd >= 0) {
 			close(fd);
 			return WM_OK;
@@ -82,9 +82,9 @@ wm_status wm__vout_begin(wm__vout *o, const char *in, const char *out,
 	o->final_path = dup_string(out);
 	if (!o->final_path)
 		return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory", out);
-	if (strcmp(out, "-") == 0 || (stat(out, &st) == 0 &&
-				       (S_ISFIFO(st.st_mode) ||
-					S_ISCHR(st.st_mode)))) {
+	if (strcmp(out, "-") == 0 ||
+	    (stat(out, &st) == 0 &&
+	     (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))) {
 		o->is_stream = true;
 		o->write_path = dup_string(strcmp(out, "-") ? out : "pipe:1");
 		return o->write_path ? WM_OK

@@ -27,9 +27,9 @@ typedef struct vjob {
 	AVFrame *turned; /* upright copy when the pixels are rotated */
 	AVPacket *pkt;
 	AVPacket *epkt; /* encoder output */
-	int vin;        /* the input's video stream */
-	int vout;       /* its output stream */
-	int *map;       /* input stream -> output stream, -1 when dropped */
+	int vin;	/* the input's video stream */
+	int vout;	/* its output stream */
+	int *map;	/* input stream -> output stream, -1 when dropped */
 	wm_orientation orient;
 	bool turn_pixels;
 	bool mov_family;
@@ -56,9 +56,9 @@ static double now_seconds(void)
 static const char *muxer_by_name(const char *name)
 {
 	static const char *const names[][2] = {
-		{"mp4", "mp4"},	  {"m4v", "mp4"},     {"mov", "mov"},
-		{"qt", "mov"},	  {"mkv", "matroska"}, {"matroska", "matroska"},
-		{"webm", "webm"},
+	    {"mp4", "mp4"},   {"m4v", "mp4"},	   {"mov", "mov"},
+	    {"qt", "mov"},    {"mkv", "matroska"}, {"matroska", "matroska"},
+	    {"webm", "webm"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -91,14 +91,15 @@ static const char *muxer_of_input(const AVFormatContext *ic)
 
 static wm_status choose_muxer(vjob *j, const char *out, const char **muxer)
 {
-	static const char *const by_option[] = {
-		[WM__FMT_MP4] = "mp4", [WM__FMT_MOV] = "mov",
-		[WM__FMT_MKV] = "matroska", [WM__FMT_WEBM] = "webm"};
+	static const char *const by_option[] = {[WM__FMT_MP4] = "mp4",
+						[WM__FMT_MOV] = "mov",
+						[WM__FMT_MKV] = "matroska",
+						[WM__FMT_WEBM] = "webm"};
 	const char *asked = NULL, *dot = strrchr(out, '.');
 	int64_t opt = wm__vhost->opt_int(j->opts, WM_OPT_FORMAT);
 
-	if (j->job && j->job->size >= offsetof(wm_job, format) +
-					       sizeof(j->job->format))
+	if (j->job &&
+	    j->job->size >= offsetof(wm_job, format) + sizeof(j->job->format))
 		asked = j->job->format;
 	if (!asked && opt != WM__FMT_AUTO)
 		asked = opt >= WM__FMT_MP4 ? by_option[opt] : "image";
@@ -117,7 +118,8 @@ static wm_status choose_muxer(vjob *j, const char *out, const char **muxer)
 	return WM_OK;
 }
 
-/* ---- streams --------------------------------------------------------------- */
+/* ---- streams ---------------------------------------------------------------
+ */
 
 static wm_status no_memory(const vjob *j)
 {
@@ -130,7 +132,8 @@ static wm_status find_video(vjob *j)
 	if (j->vin >= 0)
 		return WM_OK;
 	for (unsigned i = 0; i < j->ic->nb_streams; i++)
-		if (j->ic->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC)
+		if (j->ic->streams[i]->disposition &
+		    AV_DISPOSITION_ATTACHED_PIC)
 			return wm__verr(WM_ERR_NOT_FOUND,
 					"%s: no video stream, only cover art",
 					j->in);
@@ -145,9 +148,9 @@ static wm_status open_decoder(vjob *j)
 	int r;
 
 	if (!c)
-		return wm__verr(WM_ERR_CODEC,
-				"%s: no decoder for the video codec '%s'",
-				j->in, avcodec_get_name(st->codecpar->codec_id));
+		return wm__verr(
+		    WM_ERR_CODEC, "%s: no decoder for the video codec '%s'",
+		    j->in, avcodec_get_name(st->codecpar->codec_id));
 	j->dec = avcodec_alloc_context3(c);
 	if (!j->dec || avcodec_parameters_to_context(j->dec, st->codecpar) < 0)
 		return no_memory(j);
@@ -164,8 +167,8 @@ static wm_status open_decoder(vjob *j)
 				"%s: cannot mark video in pixel format %s",
 				j->in,
 				j->dec->pix_fmt == AV_PIX_FMT_NONE
-					? "(unknown)"
-					: av_get_pix_fmt_name(j->dec->pix_fmt));
+				    ? "(unknown)"
+				    : av_get_pix_fmt_name(j->dec->pix_fmt));
 	return WM_OK;
 }
 
@@ -208,6 +211,15 @@ static wm_status add_copy_stream(vjob *j, unsigned i)
 	enum AVCodecID id = ist->codecpar->codec_id;
 	AVStream *ost;
 
+	if (avformat_query_codec(j->oc->oformat, id, FF_COMPLIANCE_NORMAL) !=
+		1 &&
+	    ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+		return wm__verr(WM_ERR_UNSUPPORTED,
+				"%s: its %s audio cannot go into a %s file "
+				"unchanged (audio is never re-encoded; choose "
+				"another output format)",
+				j->in, avcodec_get_name(id),
+				j->oc->oformat->name);
 	if (avformat_query_codec(j->oc->oformat, id, FF_COMPLIANCE_NORMAL) !=
 	    1) {
 		VLOG(WM_LOG_WARNING,
@@ -256,16 +268,16 @@ static wm_status add_video_stream(vjob *j)
 	AVStream *ist = j->ic->streams[j->vin], *ost;
 	bool swap = j->turn_pixels && wm__orient_swaps(j->orient);
 	wm__venc_in in = {
-		.name = j->in,
-		.opts = j->opts,
-		.ofmt = j->oc->oformat,
-		.dec = j->dec,
-		.ist = ist,
-		.frame_rate = av_guess_frame_rate(j->ic, ist, NULL),
-		.width = swap ? j->dec->height : j->dec->width,
-		.height = swap ? j->dec->width : j->dec->height,
-		.sar = picture_sar(j),
-		.global_header = j->oc->oformat->flags & AVFMT_GLOBALHEADER,
+	    .name = j->in,
+	    .opts = j->opts,
+	    .ofmt = j->oc->oformat,
+	    .dec = j->dec,
+	    .ist = ist,
+	    .frame_rate = av_guess_frame_rate(j->ic, ist, NULL),
+	    .width = swap ? j->dec->height : j->dec->width,
+	    .height = swap ? j->dec->width : j->dec->height,
+	    .sar = picture_sar(j),
+	    .global_header = j->oc->oformat->flags & AVFMT_GLOBALHEADER,
 	};
 	wm_status s = wm__video_open_encoder(&in, &j->enc);
 
@@ -283,7 +295,9 @@ static wm_status add_video_stream(vjob *j)
 	ost->sample_aspect_ratio = in.sar;
 	j->vout = ost->index;
 	j->map[j->vin] = ost->index;
-	return copy_stream_info(j, ist, ost, false);
+	s = copy_stream_info(j, ist, ost, false);
+	av_dict_set(&ost->metadata, "encoder", NULL, 0);
+	return s;
 }
 
 static wm_status add_streams(vjob *j)
@@ -315,8 +329,8 @@ static wm_status set_metadata(vjob *j)
 		 "http://cv.iptc.org/newscodes/digitalsourcetype/%s)",
 		 wm__vhost->mark_disclosure(j->mark),
 		 wm__vhost->opt_str(j->opts, WM_OPT_SOURCE_TYPE));
-	if (av_dict_set(md, "comment", wm__vhost->mark_disclosure(j->mark),
-			0) < 0 ||
+	if (av_dict_set(md, "comment", wm__vhost->mark_disclosure(j->mark), 0) <
+		0 ||
 	    av_dict_set(md, "description", desc, 0) < 0)
 		return no_memory(j);
 	return WM_OK;
@@ -336,8 +350,8 @@ static wm_status write_header(vjob *j)
 	if (j->mov_family)
 		av_dict_set(&mo, "movflags",
 			    j->out.is_stream
-				    ? "+frag_keyframe+empty_moov+default_base_moof"
-				    : "+faststart",
+				? "+frag_keyframe+empty_moov+default_base_moof"
+				: "+faststart",
 			    0);
 	r = avformat_write_header(j->oc, &mo);
 	av_dict_free(&mo);
@@ -348,7 +362,8 @@ static wm_status write_header(vjob *j)
 	return WM_OK;
 }
 
-/* ---- marking ---------------------------------------------------------------- */
+/* ---- marking ----------------------------------------------------------------
+ */
 
 static wm_status prepare_mark(vjob *j, const wm_frame *f)
 {
@@ -363,7 +378,8 @@ static wm_status prepare_mark(vjob *j, const wm_frame *f)
 		return wm__verr(WM_ERR_UNSUPPORTED,
 				"%s: the picture changes from %dx%d to %dx%d "
 				"mid-stream",
-				j->in, p->width, p->height, f->width, f->height);
+				j->in, p->width, p->height, f->width,
+				f->height);
 	return WM_OK;
 }
 
@@ -392,7 +408,8 @@ static wm_status describe(vjob *j, const AVFrame *f, wm_frame *wf)
 static wm_status mark_picture(vjob *j, AVFrame *f, int64_t pts)
 {
 	AVRational tb = j->ic->streams[j->vin]->time_base;
-	double t = pts == AV_NOPTS_VALUE ? 0 : (pts - j->start_pts) * av_q2d(tb);
+	double t =
+	    pts == AV_NOPTS_VALUE ? 0 : (pts - j->start_pts) * av_q2d(tb);
 	unsigned alpha = wm__vhost->mark_alpha_at(j->mark, t);
 	double t0 = now_seconds();
 	wm_frame wf;
@@ -413,7 +430,8 @@ static wm_status mark_picture(vjob *j, AVFrame *f, int64_t pts)
 	return WM_OK;
 }
 
-/* ---- the packet loop ------------------------------------------------------ */
+/* ---- the packet loop ------------------------------------------------------
+ */
 
 static wm_status drain_encoder(vjob *j)
 {
@@ -495,9 +513,10 @@ static wm_status decode(vjob *j, const AVPacket *pkt)
 	int r = avcodec_send_packet(j->dec, pkt);
 
 	if (r < 0 && r != AVERROR_EOF)
-		return wm__verr_av(WM_ERR_CORRUPT, r,
-				   "%s: cannot decode video frame %lld", j->in,
-				   (long long)j->packets_in);
+		return wm__verr_av(
+		    WM_ERR_CORRUPT, r,
+		    "%s: video frame %lld is corrupt or cut short", j->in,
+		    (long long)j->packets_in);
 	for (;;) {
 		wm_status s;
 
@@ -506,7 +525,8 @@ static wm_status decode(vjob *j, const AVPacket *pkt)
 			return WM_OK;
 		if (r < 0)
 			return wm__verr_av(WM_ERR_CORRUPT, r,
-					   "%s: cannot decode the video", j->in);
+					   "%s: cannot decode the video",
+					   j->in);
 		s = process_frame(j, j->frame);
 		av_frame_unref(j->frame);
 		if (s != WM_OK)
@@ -599,7 +619,8 @@ static wm_status open_output(vjob *j, const char *out)
 					   j->out.write_path);
 	if (r < 0)
 		return wm__verr_av(WM_ERR_UNSUPPORTED, r,
-				   "%s: no %s muxer in this FFmpeg", out, muxer);
+				   "%s: no %s muxer in this FFmpeg", out,
+				   muxer);
 	j->mov_family = !strcmp(muxer, "mp4") || !strcmp(muxer, "mov");
 	j->orient = wm__video_stream_orientation(j->ic->streams[j->vin]);
 	j->turn_pixels = j->orient != WM_ORIENT_NORMAL && !j->mov_family;
@@ -619,8 +640,10 @@ static wm_status setup(vjob *j, const char *out)
 		s = find_video(j);
 	if (s == WM_OK)
 		s = open_decoder(j);
-	if (s == WM_OK)
+	if (s == WM_OK) {
+		wm__video_hdr_from_bitstream(j->in, j->ic->streams[j->vin]);
 		s = open_output(j, out);
+	}
 	if (s != WM_OK)
 		return s;
 	j->frame = av_frame_alloc();
@@ -629,8 +652,8 @@ static wm_status setup(vjob *j, const char *out)
 	if (!j->frame || !j->pkt || !j->epkt)
 		return no_memory(j);
 	j->total = j->ic->streams[j->vin]->nb_frames > 0
-			   ? j->ic->streams[j->vin]->nb_frames
-			   : -1;
+		       ? j->ic->streams[j->vin]->nb_frames
+		       : -1;
 	s = add_streams(j);
 	if (s == WM_OK)
 		s = set_metadata(j);

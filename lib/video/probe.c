@@ -54,7 +54,7 @@ static const char *matrix_name(enum AVColorSpace c)
 static void describe_colour(const AVCodecParameters *p,
 			    const AVPixFmtDescriptor *d, char *buf, size_t n)
 {
-	const char *trc = p->color_trc == AVCOL_TRC_SMPTE2084	 ? " PQ"
+	const char *trc = p->color_trc == AVCOL_TRC_SMPTE2084	   ? " PQ"
 			  : p->color_trc == AVCOL_TRC_ARIB_STD_B67 ? " HLG"
 								   : "";
 	int sub = d ? d->log2_chroma_w + d->log2_chroma_h : 0;
@@ -64,18 +64,20 @@ static void describe_colour(const AVCodecParameters *p,
 		return;
 	}
 	snprintf(buf, n, "YUV %s %s %s%s",
-		 sub == 2 ? "4:2:0" : sub == 1 ? "4:2:2" : "4:4:4",
+		 sub == 2   ? "4:2:0"
+		 : sub == 1 ? "4:2:2"
+			    : "4:4:4",
 		 matrix_name(p->color_space),
 		 p->color_range == AVCOL_RANGE_JPEG || strstr(d->name, "yuvj")
-			 ? "full"
-			 : "limited",
+		     ? "full"
+		     : "limited",
 		 trc);
 }
 
 static void read_disclosure(const AVFormatContext *ic, wm_media_info *info)
 {
 	const AVDictionaryEntry *e =
-		av_dict_get(ic->metadata, "description", NULL, 0);
+	    av_dict_get(ic->metadata, "description", NULL, 0);
 	const char *url = e ? strstr(e->value, SOURCE_TYPE_URL) : NULL;
 
 	if (!url)
@@ -101,8 +103,8 @@ static void fill_info(const AVFormatContext *ic, const AVStream *st,
 	describe_colour(p, d, info->color_space, sizeof(info->color_space));
 	info->has_alpha = d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
 	read_disclosure(ic, info);
-	info->duration = ic->duration > 0 ? ic->duration / (double)AV_TIME_BASE
-					  : 0;
+	info->duration =
+	    ic->duration > 0 ? ic->duration / (double)AV_TIME_BASE : 0;
 	info->frames = st->nb_frames > 0 ? st->nb_frames : -1;
 }
 

@@ -22,20 +22,44 @@ typedef struct plane {
 } plane;
 
 /* Source element for destination element (dx, dy) as displayed. */
-static void source_of(wm_orientation o, const plane *p, int dx, int dy,
-		      int *sx, int *sy)
+static void source_of(wm_orientation o, const plane *p, int dx, int dy, int *sx,
+		      int *sy)
 {
 	int w = p->w, h = p->h;
 
 	switch (o) {
-	case WM_ORIENT_FLIP_H: *sx = w - 1 - dx; *sy = dy; break;
-	case WM_ORIENT_ROTATE_180: *sx = w - 1 - dx; *sy = h - 1 - dy; break;
-	case WM_ORIENT_FLIP_V: *sx = dx; *sy = h - 1 - dy; break;
-	case WM_ORIENT_TRANSPOSE: *sx = dy; *sy = dx; break;
-	case WM_ORIENT_ROTATE_90: *sx = dy; *sy = h - 1 - dx; break;
-	case WM_ORIENT_TRANSVERSE: *sx = w - 1 - dy; *sy = h - 1 - dx; break;
-	case WM_ORIENT_ROTATE_270: *sx = w - 1 - dy; *sy = dx; break;
-	default: *sx = dx; *sy = dy; break;
+	case WM_ORIENT_FLIP_H:
+		*sx = w - 1 - dx;
+		*sy = dy;
+		break;
+	case WM_ORIENT_ROTATE_180:
+		*sx = w - 1 - dx;
+		*sy = h - 1 - dy;
+		break;
+	case WM_ORIENT_FLIP_V:
+		*sx = dx;
+		*sy = h - 1 - dy;
+		break;
+	case WM_ORIENT_TRANSPOSE:
+		*sx = dy;
+		*sy = dx;
+		break;
+	case WM_ORIENT_ROTATE_90:
+		*sx = dy;
+		*sy = h - 1 - dx;
+		break;
+	case WM_ORIENT_TRANSVERSE:
+		*sx = w - 1 - dy;
+		*sy = h - 1 - dx;
+		break;
+	case WM_ORIENT_ROTATE_270:
+		*sx = w - 1 - dy;
+		*sy = dx;
+		break;
+	default:
+		*sx = dx;
+		*sy = dy;
+		break;
 	}
 }
 
@@ -53,7 +77,7 @@ static void rotate_plane(const plane *p, wm_orientation o)
 			source_of(o, p, dx, dy, &sx, &sy);
 			memcpy(row + (size_t)dx * p->elem,
 			       p->src + sy * p->src_stride +
-				       (size_t)sx * p->elem,
+				   (size_t)sx * p->elem,
 			       p->elem);
 		}
 	}
@@ -81,8 +105,8 @@ wm_status wm__video_rotate(const AVFrame *src, AVFrame *dst, wm_orientation o)
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(src->format);
 	int planes = av_pix_fmt_count_planes(src->format);
 
-	if (!d || planes <= 0 || (d->flags & (AV_PIX_FMT_FLAG_BITSTREAM |
-					      AV_PIX_FMT_FLAG_HWACCEL)))
+	if (!d || planes <= 0 ||
+	    (d->flags & (AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL)))
 		return wm__verr(WM_ERR_UNSUPPORTED,
 				"cannot turn pictures of pixel format %s",
 				d ? d->name : "?");
@@ -93,8 +117,13 @@ wm_status wm__video_rotate(const AVFrame *src, AVFrame *dst, wm_orientation o)
 				d->name);
 	for (int i = 0; i < planes; i++) {
 		bool chroma;
-		plane p = {src->data[i], src->linesize[i], dst->data[i],
-			   dst->linesize[i], src->width, src->height, 0};
+		plane p = {src->data[i],
+			   src->linesize[i],
+			   dst->data[i],
+			   dst->linesize[i],
+			   src->width,
+			   src->height,
+			   0};
 
 		p.elem = element_size(d, i, &chroma);
 		if (chroma) {

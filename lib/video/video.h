@@ -82,6 +82,6 @@ typedef struct wm__video_module {
  * ABI numbers differ.
  */
 typedef const wm__video_module *(*wm__video_entry_fn)(
-	const wm__video_host *host);
+    const wm__video_host *host);
 
 #endif /* WM_VIDEO_H */

@@ -210,7 +210,8 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	if (make_inputs(ffmpeg, dir) != 0) {
-		printf("ffmpeg program not usable: transcode comparison skipped\n");
+		printf("ffmpeg program not usable: transcode comparison "
+		       "skipped\n");
 	} else {
 		theirs = time_ffmpeg(ffmpeg, dir);
 		ours = time_ours(dir);

@@ -1,7 +1,11 @@
 """Flags: generated from the option table, values parsed by the library."""
+import glob
+import os
 import re
+import subprocess
 
 import pytest
+
 
 def config(run, *args):
     r = run('--print-config', *args)
@@ -104,16 +108,11 @@ def test_bad_value_names_expected_form(run):
 def test_links_only_the_public_api(wmark):
     """wmark uses the library exactly as an outside application would: it
     includes only watermark.h and calls only exported symbols."""
-    import glob
-    import os
-    import subprocess
-
     src = os.path.join(os.environ['WMARK_SOURCE_ROOT'], 'tools', 'wmark')
     for path in glob.glob(os.path.join(src, '*.[ch]')):
         for line in open(path):
             m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
             assert not m or m.group(1) in ('watermark.h', 'wmark.h'), line
-    exported = set()
     with open(os.path.join(os.environ['WMARK_SOURCE_ROOT'], 'tests', 'unit',
                            'symbols.txt')) as f:
         exported = {line.strip() for line in f if line.startswith('wm_')}
@@ -127,8 +126,6 @@ def test_links_only_the_public_api(wmark):
 def test_man_page_documents_every_own_flag(run):
     """The man page is written by hand; every flag of the tool itself (the
     mark options are documented from the table) must be in it."""
-    import os
-
     page = open(os.path.join(os.environ['WMARK_SOURCE_ROOT'], 'tools',
                              'wmark.1')).read().replace('\\-', '-')
     help_text = run('--help').stdout.decode()

@@ -1,6 +1,9 @@
 """A batch of 200 images with corrupt ones mixed in, and interruptions."""
 import json
 import os
+import re
+import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -55,7 +58,8 @@ def test_batch_of_200_with_corrupt_files(run, tmp_path):
     assert len(r.stdout.splitlines()) == len(good)
     assert leftovers(tmp_path) == []
     # Everything done is skipped on a rerun; only the bad ones fail again.
-    r = run('-j', '2', '--json', '-o', out, *sorted((tmp_path / 'in').iterdir()))
+    r = run('-j', '2', '--json', '-o', out,
+            *sorted((tmp_path / 'in').iterdir()))
     report = json.loads(r.stdout)
     assert r.returncode == 1
     assert report['skipped'] == len(good) and report['failed'] == len(bad)
@@ -117,8 +121,6 @@ def test_interrupt_leaves_no_partial_files_and_rerun_completes(
 def test_file_size_limit_is_a_reported_failure(wmark, tmp_path):
     """SIGXFSZ is ignored: the write error names the file, nothing partial
     remains, and the small file that fits is still marked."""
-    import resource
-
     big = tmp_path / 'big.jpg'
     shutil.copyfile(corpus('images', 'orientation', 'Landscape_1.jpg'), big)
     small = make_image(str(tmp_path / 'small.png'), (32, 24))
@@ -137,13 +139,20 @@ def test_file_size_limit_is_a_reported_failure(wmark, tmp_path):
 
 
 def test_interrupted_video_leaves_nothing(wmark, tmp_path):
+    """The bar shows the video's own frame progress; SIGINT in the middle
+    of the encode leaves neither an output nor a temporary file."""
     src = tmp_path / 'flower.webm'
     shutil.copyfile(corpus('video', 'flower.webm'), src)
     out = tmp_path / 'out'
-    proc = subprocess.Popen([wmark, '-o', str(out), str(src)],
+    proc = subprocess.Popen([wmark, '--progress', '-o', str(out), str(src)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    seen, deadline = b'', time.time() + 60
+    while time.time() < deadline and not re.search(
+            rb'flower\.webm +(\d+/\?|\d+%)', seen):
+        if select.select([proc.stderr], [], [], 1)[0]:
+            seen += os.read(proc.stderr.fileno(), 65536)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
+    assert re.search(rb'flower\.webm +(\d+/\?|\d+%)', seen), seen[-300:]
     assert proc.returncode == 130, err
     assert os.listdir(out) == []

@@ -186,11 +186,11 @@ static void test_memory_and_io_match_file(void **state)
 	wm_job j = job_with(WM_JOB_OVERWRITE);
 
 	(void)state;
-	assert_int_equal(wm_mark_file(m, in_data("sample.jpg"),
-				      in_tmp("m.jpg"), &j),
-			 WM_OK);
+	assert_int_equal(
+	    wm_mark_file(m, in_data("sample.jpg"), in_tmp("m.jpg"), &j), WM_OK);
 	file = load(in_tmp("m.jpg"), &n_file);
-	assert_int_equal(wm_mark_memory(m, in, n_in, &mem, &n_mem, NULL), WM_OK);
+	assert_int_equal(wm_mark_memory(m, in, n_in, &mem, &n_mem, NULL),
+			 WM_OK);
 	assert_int_equal(n_mem, n_file);
 	assert_memory_equal(mem, file, n_file);
 	wm_free(mem);
@@ -312,9 +312,9 @@ static void test_probe(void **state)
 	(void)state;
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
-	assert_int_equal(wm_probe_file(in_data("paris_exif_orientation_5.jpg"),
-				       &info),
-			 WM_OK);
+	assert_int_equal(
+	    wm_probe_file(in_data("paris_exif_orientation_5.jpg"), &info),
+	    WM_OK);
 	assert_int_equal(info.kind, WM_MEDIA_IMAGE);
 	assert_string_equal(info.format, "jpeg");
 	assert_int_equal(info.width, 403);
@@ -322,9 +322,9 @@ static void test_probe(void **state)
 	assert_int_equal(info.orientation, 5);
 	assert_int_equal(info.has_disclosure, 0);
 
-	assert_int_equal(wm_mark_file(m, in_data("basi6a16.png"),
-				      in_tmp("probe.png"), &j),
-			 WM_OK);
+	assert_int_equal(
+	    wm_mark_file(m, in_data("basi6a16.png"), in_tmp("probe.png"), &j),
+	    WM_OK);
 	assert_int_equal(wm_probe_file(in_tmp("probe.png"), &info), WM_OK);
 	assert_string_equal(info.format, "png");
 	assert_int_equal(info.bit_depth, 16);
@@ -358,9 +358,9 @@ static void test_progress_and_cancel(void **state)
 	(void)state;
 	j.progress = on_progress;
 	j.user = &p;
-	assert_int_equal(wm_mark_file(m, in_data("sample.jpg"),
-				      in_tmp("progress.jpg"), &j),
-			 WM_OK);
+	assert_int_equal(
+	    wm_mark_file(m, in_data("sample.jpg"), in_tmp("progress.jpg"), &j),
+	    WM_OK);
 	assert_int_equal(p.total, 800);
 	assert_int_equal(p.last, 800);
 	assert_true(p.calls > 10);
@@ -400,14 +400,14 @@ static void test_video_routed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_jpeg_planar),
-		cmocka_unit_test(test_memory_and_io_match_file),
-		cmocka_unit_test(test_io_png),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_exists_and_in_place),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_progress_and_cancel),
-		cmocka_unit_test(test_video_routed),
+	    cmocka_unit_test(test_jpeg_planar),
+	    cmocka_unit_test(test_memory_and_io_match_file),
+	    cmocka_unit_test(test_io_png),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_exists_and_in_place),
+	    cmocka_unit_test(test_probe),
+	    cmocka_unit_test(test_progress_and_cancel),
+	    cmocka_unit_test(test_video_routed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -185,8 +185,13 @@ def test_extended_xmp_kept(tmp_path):
 
 # ---- colour ------------------------------------------------------------------
 
-def test_icc_profile_kept_and_mark_converted(tmp_path):
-    src = corpus("images", "jpeg", "rgb-to-gbr-test.jpg")
+@pytest.mark.parametrize("name", ["rgb-to-gbr-test.jpg", "sample-xyb.jpg",
+                                  "P3-sRGB-color-ring.jpg"])
+def test_icc_profile_kept_and_mark_converted(tmp_path, name):
+    """Shown through its profile, a red mark is red: on a profile that
+    swaps primaries, on jpegli's XYB (which Little CMS inverts badly) and
+    on Display P3."""
+    src = corpus("images", "jpeg", name)
     dst = marked(src, tmp_path, color="#ff0000", outline_width=0, size="10%")
     im = Image.open(dst)
     assert im.info["icc_profile"] == Image.open(src).info["icc_profile"]

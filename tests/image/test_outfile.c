@@ -31,8 +31,8 @@ static int entries(void)
 	int n = 0;
 
 	while (d && (e = readdir(d)))
-		n += e->d_name[0] != '.' || (strcmp(e->d_name, ".") &&
-					     strcmp(e->d_name, ".."));
+		n += e->d_name[0] != '.' ||
+		     (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."));
 	if (d)
 		closedir(d);
 	return n;
@@ -163,17 +163,17 @@ static void test_missing_folder(void **state)
 	wm__outfile o;
 
 	(void)state;
-	assert_int_equal(wm__outfile_create(&o, "/nonexistent-dir/x/out.jpg", 0),
-			 WM_ERR_IO);
+	assert_int_equal(
+	    wm__outfile_create(&o, "/nonexistent-dir/x/out.jpg", 0), WM_ERR_IO);
 	assert_non_null(strstr(wm_last_error(), "/nonexistent-dir/x/out.jpg"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_named),
-		cmocka_unit_test(test_otmpfile),
-		cmocka_unit_test(test_missing_folder),
+	    cmocka_unit_test(test_named),
+	    cmocka_unit_test(test_otmpfile),
+	    cmocka_unit_test(test_missing_folder),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);

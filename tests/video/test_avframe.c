@@ -26,7 +26,8 @@ static AVFrame *grey_frame(enum AVPixelFormat fmt, int w, int h)
 	f->height = h;
 	assert_int_equal(av_frame_get_buffer(f, 0), 0);
 	for (int p = 0; p < 4 && f->data[p]; p++) {
-		int rows = p ? (fmt == AV_PIX_FMT_YUV444P ? h : (h + 1) / 2) : h;
+		int rows =
+		    p ? (fmt == AV_PIX_FMT_YUV444P ? h : (h + 1) / 2) : h;
 
 		memset(f->data[p], 0x80, (size_t)f->linesize[p] * rows);
 	}
@@ -45,8 +46,7 @@ static void pixel_formats_map(void **state)
 			 WM_PIX_I420P10);
 	assert_int_equal(wm_pixel_format_from_av(AV_PIX_FMT_P010), WM_PIX_P010);
 	assert_int_equal(wm_pixel_format_from_av(AV_PIX_FMT_BGRA), WM_PIX_BGRA);
-	assert_int_equal(wm_pixel_format_from_av(AV_PIX_FMT_GBRP),
-			 WM_PIX_NONE);
+	assert_int_equal(wm_pixel_format_from_av(AV_PIX_FMT_GBRP), WM_PIX_NONE);
 }
 
 static void frame_description(void **state)
@@ -84,9 +84,9 @@ static void display_matrices(void **state)
 		int hflip;
 		wm_orientation want;
 	} cases[] = {
-		{0, 0, WM_ORIENT_NORMAL},     {90, 0, WM_ORIENT_ROTATE_90},
-		{180, 0, WM_ORIENT_ROTATE_180}, {-90, 0, WM_ORIENT_ROTATE_270},
-		{0, 1, WM_ORIENT_FLIP_H},     {180, 1, WM_ORIENT_FLIP_V},
+	    {0, 0, WM_ORIENT_NORMAL},	    {90, 0, WM_ORIENT_ROTATE_90},
+	    {180, 0, WM_ORIENT_ROTATE_180}, {-90, 0, WM_ORIENT_ROTATE_270},
+	    {0, 1, WM_ORIENT_FLIP_H},	    {180, 1, WM_ORIENT_FLIP_V},
 	};
 	int32_t m[9];
 
@@ -156,11 +156,11 @@ static void session_marks_avframes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pixel_formats_map),
-		cmocka_unit_test(frame_description),
-		cmocka_unit_test(display_matrices),
-		cmocka_unit_test(frame_side_data_orientation),
-		cmocka_unit_test(session_marks_avframes),
+	    cmocka_unit_test(pixel_formats_map),
+	    cmocka_unit_test(frame_description),
+	    cmocka_unit_test(display_matrices),
+	    cmocka_unit_test(frame_side_data_orientation),
+	    cmocka_unit_test(session_marks_avframes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

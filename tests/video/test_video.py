@@ -58,6 +58,8 @@ def lib():
                                       ctypes.c_char_p, ctypes.c_void_p]
         _lib.wm_mark_free.argtypes = [ctypes.c_void_p]
         _lib.wm_probe_file.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+        _lib.wm_set_log_callback.argtypes = [ctypes.c_void_p,
+                                             ctypes.c_void_p]
     return _lib
 
 
@@ -227,6 +229,11 @@ def test_ffv1_10bit_pq_keeps_format_and_tags(clips, tmp_path):
     # FFV1 is lossless: outside the mark nothing changes at all.
     assert np.array_equal(before[:, : H // 2, :], after[:, : H // 2, :])
     assert_marked_bottom_right(before, after, threshold=160)
+    # On PQ the mark's white is reference white (203 cd/m2, about 58% of
+    # the PQ signal), not peak brightness: the commonest marked value.
+    marked = after[after != before]
+    white = np.bincount(marked).argmax()
+    assert 500 < white < 680, white
 
 
 def test_hevc_10bit_through_x265(clips, tmp_path):
@@ -373,6 +380,29 @@ def test_encoder_can_be_chosen(clips, tmp_path):
     assert mark(clips / "h264_aac.mp4", out,
                 ["encoder=libvpx-vp9", "crf=40"])[0] == WM_OK
     assert probe(out)["streams"][0]["codec_name"] == "vp9"
+
+
+LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+
+
+def test_natural_codec_of_the_container_with_a_warning(clips, tmp_path):
+    messages = []
+    cb = LOG(lambda user, level, msg: messages.append((level, msg.decode())))
+    lib().wm_set_log_callback(cb, None)
+    try:
+        out = tmp_path / "out.webm"
+        assert mark(clips / "no_audio.mp4", out) == (WM_OK, "")
+    finally:
+        lib().wm_set_log_callback(None, None)
+    assert probe(out)["streams"][0]["codec_name"] == "vp9"
+    assert any(level == 1 and "libvpx-vp9" in msg for level, msg in messages)
+
+
+def test_audio_the_container_cannot_hold_is_an_error(clips, tmp_path):
+    status, msg = mark(clips / "h264_aac.mp4", tmp_path / "out.webm")
+    assert status == WM_ERR_UNSUPPORTED and "aac" in msg
+    assert "h264_aac.mp4" in msg
+    assert leftovers(tmp_path, set()) == []
 
 
 def test_odd_size(tmp_path):

@@ -108,6 +108,9 @@ int main(int argc, char **argv)
 {
 	static char text_name[] = "wmark text", info_name[] = "wmark info";
 
+	/* getopt names the program in its messages: "wmark", not a path. */
+	if (argc > 0 && strrchr(argv[0], '/'))
+		argv[0] = strrchr(argv[0], '/') + 1;
 	cli_install_signals();
 	if (argc > 1 && strcmp(argv[1], "text") == 0) {
 		argv[1] = text_name;
