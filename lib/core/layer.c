@@ -129,25 +129,26 @@ static unsigned raster_pixel(const wm__raster *r, int x, int y, uint8_t rgb[3])
 }
 
 /*
- * Conversion of mark colours for one layer, remembering the last colour:
- * marks repeat colours in long runs, and PQ and HLG cost several pow()
- * calls a colour.
+ * Conversion of mark colours for one layer, remembering the last colour
+ * and its sample values: marks repeat colours in long runs, and PQ and
+ * HLG cost several pow() calls a colour.
  */
 typedef struct conv_memo {
 	const wm__color_conv *cv;
-	bool valid;
-	uint8_t rgb[3];
+	uint32_t key; /* r | g << 8 | b << 16 of the last colour, or ~0 */
 	double nl[3];
+	uint32_t val[3]; /* sample values of that colour alone */
 } conv_memo;
 
-static void memo_nonlinear(conv_memo *m, const uint8_t rgb[3], double out[3])
+static void memo_update(conv_memo *m, const uint8_t rgb[3])
 {
-	if (!m->valid || memcmp(rgb, m->rgb, 3) != 0) {
-		wm__color_nonlinear(m->cv, rgb, m->nl);
-		memcpy(m->rgb, rgb, 3);
-		m->valid = true;
-	}
-	memcpy(out, m->nl, sizeof(m->nl));
+	uint32_t key = rgb[0] | (uint32_t)rgb[1] << 8 | (uint32_t)rgb[2] << 16;
+
+	if (key == m->key)
+		return;
+	wm__color_nonlinear(m->cv, rgb, m->nl);
+	wm__color_quantize(m->cv, m->nl, m->val);
+	m->key = key;
 }
 
 /*
@@ -160,25 +161,29 @@ static void memo_nonlinear(conv_memo *m, const uint8_t rgb[3], double out[3])
 static unsigned block_sample(const wm__raster *r, conv_memo *m, int rx, int ry,
 			     int bw, int bh, uint32_t val[3])
 {
-	double acc[3] = {0, 0, 0}, nl[3];
+	double acc[3] = {0, 0, 0};
 	unsigned sum = 0, n = (unsigned)(bw * bh);
 	uint8_t rgb[3];
 
+	val[0] = val[1] = val[2] = 0;
 	for (int j = 0; j < bh; j++) {
 		for (int i = 0; i < bw; i++) {
 			unsigned a = raster_pixel(r, rx + i, ry + j, rgb);
 
 			if (!a)
 				continue;
-			memo_nonlinear(m, rgb, nl);
+			memo_update(m, rgb);
 			for (int k = 0; k < 3; k++)
-				acc[k] += nl[k] * a;
+				acc[k] += m->nl[k] * a;
 			sum += a;
 		}
 	}
-	val[0] = val[1] = val[2] = 0;
 	if (sum == 0)
 		return 0;
+	if (n == 1) {
+		memcpy(val, m->val, sizeof(m->val));
+		return sum;
+	}
 	for (int k = 0; k < 3; k++)
 		acc[k] /= sum;
 	wm__color_quantize(m->cv, acc, val);
@@ -249,53 +254,37 @@ static void plane_kind(layer_plane *lp, const wm__format_desc *d,
 	}
 }
 
-/* Alpha of layer pixel (i, j) of a plane, read back from its data. */
-static unsigned stored_alpha(const layer_plane *lp, int i, int j)
-{
-	const uint8_t *px = lp->data + j * lp->stride + i * lp->src_bpp;
-
-	switch (lp->kind) {
-	case KIND_PAIRS8: return px[1];
-	case KIND_PAIRS16: return ((const uint16_t *)px)[1];
-	case KIND_QUAD8:
-	case KIND_STRAIGHT8: return px[lp->aidx];
-	default: return ((const uint16_t *)px)[lp->aidx];
-	}
-}
-
 /* Whether at least 3/4 of the run's alphas are neither 0 nor 255. */
-static int is_dense(const layer_plane *lp, int j, int start, int end)
+static int is_dense(const uint8_t *alpha, int start, int end)
 {
 	int partial = 0;
 
-	for (int i = start; i < end; i++) {
-		unsigned a = stored_alpha(lp, i, j);
-
-		partial += a != 0 && a != 255;
-	}
+	for (int i = start; i < end; i++)
+		partial += alpha[i] != 0 && alpha[i] != 255;
 	return 4 * partial >= 3 * (end - start);
 }
 
 /*
- * Counts (or, with out != NULL, records) the covered runs of one row: runs
- * of non-zero alpha, joined across gaps shorter than SPAN_MERGE_GAP.
+ * Counts (or, with out != NULL, records) the covered runs of one row of
+ * `w` alphas: runs of non-zero alpha, joined across gaps shorter than
+ * SPAN_MERGE_GAP.
  */
-static int row_spans(const layer_plane *lp, int j, span *out)
+static int row_spans(const uint8_t *alpha, int w, span *out)
 {
 	int count = 0, i = 0;
 
-	while (i < lp->w) {
+	while (i < w) {
 		int start, end;
 
-		while (i < lp->w && !stored_alpha(lp, i, j))
+		while (i < w && !alpha[i])
 			i++;
-		if (i == lp->w)
+		if (i == w)
 			break;
 
 		start = i;
 		end = i;
-		while (i < lp->w) {
-			if (stored_alpha(lp, i, j))
+		while (i < w) {
+			if (alpha[i])
 				end = ++i;
 			else if (i + 1 - end >= SPAN_MERGE_GAP)
 				break;
@@ -305,14 +294,15 @@ static int row_spans(const layer_plane *lp, int j, span *out)
 
 		if (out)
 			out[count] = (span){start, end - start,
-					    is_dense(lp, j, start, end)};
+					    is_dense(alpha, start, end)};
 		count++;
 		i = end;
 	}
 	return count;
 }
 
-static wm_status build_spans(layer_plane *lp)
+/* The spans of a plane from its alphas (w x h bytes). */
+static wm_status build_spans(layer_plane *lp, const uint8_t *alpha)
 {
 	int total = 0;
 
@@ -321,7 +311,7 @@ static wm_status build_spans(layer_plane *lp)
 		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
 	for (int j = 0; j < lp->h; j++) {
 		lp->row_first[j] = total;
-		total += row_spans(lp, j, NULL);
+		total += row_spans(alpha + (size_t)j * lp->w, lp->w, NULL);
 	}
 	lp->row_first[lp->h] = total;
 
@@ -329,8 +319,31 @@ static wm_status build_spans(layer_plane *lp)
 	if (!lp->spans)
 		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
 	for (int j = 0; j < lp->h; j++)
-		row_spans(lp, j, lp->spans + lp->row_first[j]);
+		row_spans(alpha + (size_t)j * lp->w, lp->w,
+			  lp->spans + lp->row_first[j]);
 	return WM_OK;
+}
+
+/* Fills the plane's samples, and its alphas into `alpha` (w x h). */
+static void fill_plane(layer_plane *lp, const char *layout, const wm__raster *r,
+		       conv_memo *memo, int x, int y, uint8_t *alpha)
+{
+	int bw = 1 << lp->sub_x, bh = 1 << lp->sub_y;
+
+	for (int j = 0; j < lp->h; j++) {
+		uint8_t *row = lp->data + j * lp->stride;
+
+		for (int i = 0; i < lp->w; i++) {
+			int rx = (lp->x + i) * bw - x;
+			int ry = (lp->y + j) * bh - y;
+			uint32_t val[3];
+			unsigned a = block_sample(r, memo, rx, ry, bw, bh, val);
+
+			alpha[(size_t)j * lp->w + i] = (uint8_t)a;
+			store_pixel(lp, layout, row + i * lp->src_bpp, a, val,
+				    memo->cv->maxv, lp->shift);
+		}
+	}
 }
 
 static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
@@ -339,7 +352,9 @@ static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
 	const wm__format_desc *d = wm__format_desc_of(t->format);
 	layer_plane *lp = &l->p[p];
 	wm__color_conv cv;
-	conv_memo memo = {&cv, false, {0, 0, 0}, {0, 0, 0}};
+	conv_memo memo = {&cv, ~0u, {0, 0, 0}, {0, 0, 0}};
+	uint8_t *alpha;
+	wm_status st;
 	size_t bytes;
 
 	wm__color_conv_init(&cv, t);
@@ -358,21 +373,14 @@ static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
 		return wm__error(WM_ERR_NO_MEMORY,
 				 "layer: %dx%d: out of memory", lp->w, lp->h);
 
-	for (int j = 0; j < lp->h; j++) {
-		for (int i = 0; i < lp->w; i++) {
-			int bw = 1 << lp->sub_x, bh = 1 << lp->sub_y;
-			int rx = (lp->x + i) * bw - x;
-			int ry = (lp->y + j) * bh - y;
-			uint32_t val[3];
-			unsigned a =
-			    block_sample(r, &memo, rx, ry, bw, bh, val);
-
-			store_pixel(lp, d->layout[p],
-				    lp->data + j * lp->stride + i * lp->src_bpp,
-				    a, val, cv.maxv, lp->shift);
-		}
-	}
-	return build_spans(lp);
+	alpha = wm__malloc((size_t)lp->w * (size_t)lp->h);
+	if (!alpha)
+		return wm__error(WM_ERR_NO_MEMORY,
+				 "layer: %dx%d: out of memory", lp->w, lp->h);
+	fill_plane(lp, d->layout[p], r, &memo, x, y, alpha);
+	st = build_spans(lp, alpha);
+	wm__free(alpha);
+	return st;
 }
 
 /* The box of picture pixels whose samples the layer may change. */

@@ -145,7 +145,15 @@ static wm_status run_image(wm__image *im, int in_format)
 
 static wm_status open_input(const char *path, FILE **fp)
 {
+	struct stat st;
+
 	*fp = fopen(path, "rb");
+	if (*fp && fstat(fileno(*fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(*fp);
+		*fp = NULL;
+		return wm__error(WM_ERR_INVALID_ARGUMENT,
+				 "%s: is a folder, not a file", path);
+	}
 	if (*fp)
 		return WM_OK;
 	return wm__error(errno == ENOENT ? WM_ERR_NOT_FOUND : WM_ERR_IO,
@@ -409,15 +417,33 @@ wm_status wm_mark_io(wm_mark *m, const wm_reader *in, const wm_writer *out,
 /* ---- probing
  * ------------------------------------------------------------------ */
 
-static void copy_str(char *dst, size_t n, const char *src)
+/* Probes a sniffed still image into a full-size local description. */
+static wm_status probe_image(const char *path, FILE *fp, wm__sniff sn,
+			     wm_media_info *local)
 {
-	snprintf(dst, n, "%s", src);
+	wm__image im;
+	wm_status s;
+
+	memset(local, 0, sizeof(*local));
+	local->size = sizeof(*local);
+	local->frames = -1;
+	image_init(&im, NULL, path, NULL);
+	im.in = fp;
+	if (sn.kind >= WM__IMG_VIDEO || sn.kind == WM__IMG_UNKNOWN) {
+		s = refuse(&im, sn, fp);
+	} else {
+		local->kind = WM_MEDIA_IMAGE;
+		snprintf(local->format, sizeof(local->format), "%s",
+			 format_name(sn.kind));
+		s = wm__image_probe(&im, sn.kind, local);
+	}
+	wm__meta_free(&im.meta);
+	return s;
 }
 
 wm_status wm_probe_file(const char *path, wm_media_info *info)
 {
 	wm_media_info local;
-	wm__image im;
 	wm__sniff sn;
 	FILE *fp;
 	wm_status s;
@@ -429,11 +455,6 @@ wm_status wm_probe_file(const char *path, wm_media_info *info)
 	s = open_input(path, &fp);
 	if (s != WM_OK)
 		return s;
-	memset(&local, 0, sizeof(local));
-	local.size = sizeof(local);
-	local.frames = -1;
-	image_init(&im, NULL, path, NULL);
-	im.in = fp;
 	sn = wm__image_sniff(fp);
 	if (sn.kind == WM__IMG_VIDEO) {
 		fclose(fp);
@@ -444,15 +465,7 @@ wm_status wm_probe_file(const char *path, wm_media_info *info)
 					 path);
 		return wm__video_probe(path, info);
 	}
-	if (sn.kind >= WM__IMG_VIDEO || sn.kind == WM__IMG_UNKNOWN) {
-		s = refuse(&im, sn, fp);
-	} else {
-		local.kind = WM_MEDIA_IMAGE;
-		copy_str(local.format, sizeof(local.format),
-			 format_name(sn.kind));
-		s = wm__image_probe(&im, sn.kind, &local);
-	}
-	wm__meta_free(&im.meta);
+	s = probe_image(path, fp, sn, &local);
 	fclose(fp);
 	if (s == WM_OK) {
 		size_t keep = info->size;

@@ -262,7 +262,15 @@ static wm_status write_markers(jdst *o, j_decompress_ptr src)
  * quality is given), progressive or arithmetic coding, restart interval. */
 static void settings_from(jdst *o, j_decompress_ptr src, int quality)
 {
+	int t, k;
+
 	jpeg_copy_critical_parameters(src, &o->c);
+	/* A zero step decodes (as nothing) but would divide by zero when
+	 * encoding; 1 keeps every coefficient. */
+	for (t = 0; t < NUM_QUANT_TBLS; t++)
+		for (k = 0; o->c.quant_tbl_ptrs[t] && k < DCTSIZE2; k++)
+			if (!o->c.quant_tbl_ptrs[t]->quantval[k])
+				o->c.quant_tbl_ptrs[t]->quantval[k] = 1;
 	if (quality > 0)
 		jpeg_set_quality(&o->c, quality, TRUE);
 	o->c.arith_code = src->arith_code;

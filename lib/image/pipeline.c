@@ -84,12 +84,24 @@ static void store_px(wm_pixel_format f, uint8_t *row, int x,
 	}
 }
 
-/* Converts rows between layouts. Dropping alpha (for JPEG) keeps the
- * colour as stored; it is only reached for outputs without alpha. */
+/* Puts a pixel over white: what an alpha channel becomes in a format
+ * without one (JPEG), as viewers show transparency on light pages. */
+static void over_white(uint16_t v[4])
+{
+	uint32_t a = v[3], c;
+
+	for (c = 0; c < 3; c++)
+		v[c] = (uint16_t)((v[c] * a + 65535u * (65535u - a) + 32767) /
+				  65535u);
+	v[3] = 65535;
+}
+
+/* Converts rows between layouts. */
 static void convert_rows(wm_pixel_format from, const uint8_t *src,
 			 ptrdiff_t sstride, wm_pixel_format to, uint8_t *dst,
 			 ptrdiff_t dstride, int width, int rows)
 {
+	bool flatten = has_alpha(from) && !has_alpha(to);
 	int x, y;
 
 	for (y = 0; y < rows; y++) {
@@ -100,6 +112,8 @@ static void convert_rows(wm_pixel_format from, const uint8_t *src,
 			uint16_t v[4];
 
 			load_px(from, s, x, v);
+			if (flatten)
+				over_white(v);
 			store_px(to, d, x, v);
 		}
 	}

@@ -65,6 +65,10 @@ static void dec_destroy(void *ctx)
 {
 	png_dec *p = ctx;
 
+	if (p->im->src_png == p->png) {
+		p->im->src_png = NULL;
+		p->im->src_png_info = NULL;
+	}
 	png_destroy_read_struct(&p->png, &p->info, NULL);
 	wm__free(p->whole);
 	wm__free(p);

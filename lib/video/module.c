@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <libavutil/display.h>
 #include <libavutil/log.h>
@@ -45,8 +46,13 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
  */
 static void quiet_ffmpeg(void)
 {
-	if (av_log_get_level() == AV_LOG_INFO)
-		av_log_set_level(AV_LOG_QUIET);
+	if (av_log_get_level() != AV_LOG_INFO)
+		return;
+	av_log_set_level(AV_LOG_QUIET);
+	/* SVT-AV1 prints a banner to stderr by itself and offers no call to
+	 * stop it: its level comes from the environment, read when the first
+	 * encoder starts. Set only when the application has not. */
+	setenv("SVT_LOG", "1", 0);
 }
 
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;

@@ -3,6 +3,7 @@
  * decoder's own pixel format, encode, mux. Every other stream is copied
  * packet for packet, so audio stays byte-identical and in sync.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -30,6 +31,8 @@ typedef struct vjob {
 	int vin;	/* the input's video stream */
 	int vout;	/* its output stream */
 	int *map;	/* input stream -> output stream, -1 when dropped */
+	int64_t *read;	/* packets read per input stream */
+	unsigned nb_in; /* input streams known when the output was set up */
 	wm_orientation orient;
 	bool turn_pixels;
 	bool mov_family;
@@ -336,6 +339,30 @@ static wm_status set_metadata(vjob *j)
 	return WM_OK;
 }
 
+/*
+ * The MP4 muxer writes edit lists (start offsets) in the movie timescale,
+ * 1000 by default, which moves a stream starting at 1024/44100 s by a few
+ * samples. A movie timescale that every stream's time base divides keeps
+ * the offsets exact.
+ */
+static void set_movie_timescale(vjob *j, AVDictionary **mo)
+{
+	int64_t scale = 1000;
+	char num[24];
+
+	for (unsigned i = 0; i < j->oc->nb_streams; i++) {
+		AVRational tb = j->oc->streams[i]->time_base;
+
+		if (tb.num != 1 || tb.den <= 0)
+			return;
+		scale = scale / av_gcd(scale, tb.den) * tb.den;
+		if (scale > INT32_MAX)
+			return;
+	}
+	snprintf(num, sizeof(num), "%lld", (long long)scale);
+	av_dict_set(mo, "movie_timescale", num, 0);
+}
+
 static wm_status write_header(vjob *j)
 {
 	AVDictionary *mo = NULL;
@@ -353,6 +380,8 @@ static wm_status write_header(vjob *j)
 				? "+frag_keyframe+empty_moov+default_base_moof"
 				: "+faststart",
 			    0);
+	if (j->mov_family)
+		set_movie_timescale(j, &mo);
 	r = avformat_write_header(j->oc, &mo);
 	av_dict_free(&mo);
 	if (r < 0)
@@ -554,25 +583,62 @@ static wm_status copy_packet(vjob *j, AVPacket *pkt)
 
 /* A container index that promises more video than the file holds means
  * the file was cut short. */
+static wm_status check_stream_complete(vjob *j, unsigned i)
+{
+	const AVStream *st = j->ic->streams[i];
+
+	if (st->nb_frames <= 0 || j->read[i] >= st->nb_frames)
+		return WM_OK;
+	return wm__verr(WM_ERR_CORRUPT,
+			"%s: truncated: %lld of %lld %s packets present", j->in,
+			(long long)j->read[i], (long long)st->nb_frames,
+			av_get_media_type_string(st->codecpar->codec_type));
+}
+
 static wm_status check_complete(vjob *j, int read_status)
 {
-	int64_t expected = j->ic->streams[j->vin]->nb_frames;
+	wm_status s = WM_OK;
 
 	if (read_status != AVERROR_EOF)
 		return wm__verr_av(WM_ERR_CORRUPT, read_status,
 				   "%s: read error after %lld video frames",
 				   j->in, (long long)j->packets_in);
-	if ((j->ic->pb && j->ic->pb->error) ||
-	    (expected > 0 && j->packets_in < expected))
-		return wm__verr(WM_ERR_CORRUPT,
-				"%s: truncated: %lld of %lld video frames "
-				"present",
-				j->in, (long long)j->packets_in,
-				(long long)expected);
-	if (j->done == 0)
-		return wm__verr(WM_ERR_CORRUPT, "%s: no video frame decodes",
-				j->in);
-	return WM_OK;
+	if (j->ic->pb && j->ic->pb->error)
+		return wm__verr(WM_ERR_CORRUPT, "%s: read error", j->in);
+	for (unsigned i = 0; s == WM_OK && i < j->nb_in; i++)
+		if (j->map[i] >= 0)
+			s = check_stream_complete(j, i);
+	if (s == WM_OK && j->done == 0)
+		s = wm__verr(WM_ERR_CORRUPT, "%s: no video frame decodes",
+			     j->in);
+	return s;
+}
+
+/* The demuxer flags a packet that the file ends in the middle of. */
+static wm_status check_packet(vjob *j, const AVPacket *pkt)
+{
+	if (!(pkt->flags & AV_PKT_FLAG_CORRUPT))
+		return WM_OK;
+	return wm__verr(WM_ERR_CORRUPT,
+			"%s: truncated or damaged: a packet of stream %d is "
+			"incomplete",
+			j->in, pkt->stream_index);
+}
+
+static wm_status route_packet(vjob *j, AVPacket *pkt)
+{
+	wm_status s;
+
+	if ((unsigned)pkt->stream_index >= j->nb_in)
+		return WM_OK; /* a stream that appeared after the header */
+	s = check_packet(j, pkt);
+	j->read[pkt->stream_index]++;
+	if (s != WM_OK)
+		return s;
+	if (pkt->stream_index != j->vin)
+		return copy_packet(j, pkt);
+	j->packets_in++;
+	return decode(j, pkt);
 }
 
 static wm_status run(vjob *j)
@@ -581,12 +647,7 @@ static wm_status run(vjob *j)
 	int r;
 
 	while (s == WM_OK && (r = av_read_frame(j->ic, j->pkt)) >= 0) {
-		if (j->pkt->stream_index == j->vin) {
-			j->packets_in++;
-			s = decode(j, j->pkt);
-		} else {
-			s = copy_packet(j, j->pkt);
-		}
+		s = route_packet(j, j->pkt);
 		av_packet_unref(j->pkt);
 	}
 	if (s != WM_OK)
@@ -625,8 +686,10 @@ static wm_status open_output(vjob *j, const char *out)
 	j->orient = wm__video_stream_orientation(j->ic->streams[j->vin]);
 	j->turn_pixels = j->orient != WM_ORIENT_NORMAL && !j->mov_family;
 	j->map = wm__vhost->malloc(j->ic->nb_streams * sizeof(int));
-	if (!j->map)
+	j->read = wm__vhost->calloc(j->ic->nb_streams, sizeof(int64_t));
+	if (!j->map || !j->read)
 		return no_memory(j);
+	j->nb_in = j->ic->nb_streams;
 	for (unsigned i = 0; i < j->ic->nb_streams; i++)
 		j->map[i] = -1;
 	return WM_OK;
@@ -675,6 +738,7 @@ static void teardown(vjob *j)
 	avformat_free_context(j->oc);
 	avformat_close_input(&j->ic);
 	wm__vhost->free(j->map);
+	wm__vhost->free(j->read);
 }
 
 wm_status wm__video_do_mark(wm_mark *m, const char *in, const char *out,

@@ -268,6 +268,7 @@ static void test_refusals(void **state)
 	expect_refusal(m, "two_frames.gif", WM_ERR_UNSUPPORTED, "GIF");
 	expect_refusal(m, "truncated_jpeg.jpg", WM_ERR_CORRUPT, "truncated");
 	expect_refusal(m, "LICENSES.md", WM_ERR_UNSUPPORTED, "starts with");
+	expect_refusal(m, "fonts", WM_ERR_INVALID_ARGUMENT, "folder");
 	assert_int_equal(wm_mark_set(m, "max-pixels", "1000"), WM_OK);
 	expect_refusal(m, "sample.jpg", WM_ERR_TOO_LARGE, "max-pixels");
 	wm_mark_free(m);

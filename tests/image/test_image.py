@@ -171,6 +171,19 @@ def test_thumbnail_mpf_and_c2pa_dropped(tmp_path):
     assert open(dst, "rb").read().count(b"\xff\xd8\xff") == 1
 
 
+def test_c2pa_manifest_dropped_other_segments_kept(tmp_path):
+    data = open(os.path.join(DATA, "sample.jpg"), "rb").read()
+    jumbf = b"JP\x00\x01\x00\x00\x00\x01" + b"\x00\x00\x00\x20jumbc2pa" + b"\x00" * 16
+    app11 = b"\xff\xeb" + struct.pack(">H", 2 + len(jumbf)) + jumbf
+    comment = b"kept comment"
+    com = b"\xff\xfe" + struct.pack(">H", 2 + len(comment)) + comment
+    src = tmp_path / "c2pa.jpg"
+    src.write_bytes(data[:2] + app11 + com + data[2:])
+    out = marked(src, tmp_path, "o.jpg").read_bytes()
+    assert b"jumbc2pa" not in out
+    assert comment in out
+
+
 def test_extended_xmp_kept(tmp_path):
     src = corpus("images", "orientation", "dog_exif_extended_xmp_icc.jpg")
     dst = marked(src, tmp_path)
@@ -270,6 +283,15 @@ def test_webp_alpha_and_chunks(tmp_path):
     for chunk in (b"ICCP", b"EXIF", b"XMP "):
         assert chunk in data
     assert b"VP8 " in data  # lossy stays lossy
+
+
+def test_alpha_to_jpeg_over_white(tmp_path):
+    src = os.path.join(DATA, "transparent.webp")
+    out = np.asarray(Image.open(marked(src, tmp_path, "t.jpg")), dtype=np.int16)
+    alpha = np.asarray(Image.open(src))[..., 3]
+    clear = alpha[:100] == 0
+    assert clear.any()
+    assert out[:100][clear].min() > 230  # fully transparent became white
 
 
 def test_png_to_webp_is_lossless(tmp_path):

@@ -250,6 +250,29 @@ def test_hevc_10bit_through_x265(clips, tmp_path):
     assert int(v["nb_frames"]) == N
 
 
+def test_hdr10_sei_only_input_keeps_its_metadata(clips, tmp_path):
+    """HDR10 metadata carried only in HEVC SEI (none in the container)."""
+    src, out = tmp_path / "sei.mp4", tmp_path / "out.mp4"
+    ffmpeg("-i", str(clips / "ffv1_pq.mkv"), "-frames:v", "10", "-c:v",
+           "libx265", "-preset", "ultrafast", "-x265-params",
+           "log-level=none:pools=2:master-display=G(8500,39850)"
+           "B(6550,2300)R(35400,14600)WP(15635,16450)L(10000000,50):"
+           "max-cll=800,400", "-color_primaries", "bt2020", "-color_trc",
+           "smpte2084", "-colorspace", "bt2020nc", str(src))
+    assert not probe(src)["streams"][0].get("side_data_list")
+    assert mark(src, out) == (WM_OK, "")
+    first = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-read_intervals", "%+#1", "-show_frames",
+         "-of", "json", str(out)], check=True,
+        capture_output=True).stdout)["frames"][0]
+    sd = {d["side_data_type"]: d for d in first["side_data_list"]}
+    assert sd["Mastering display metadata"]["green_y"] == "39850/50000"
+    assert sd["Mastering display metadata"]["max_luminance"] == \
+        "10000000/10000"
+    assert sd["Content light level metadata"]["max_content"] == 800
+    assert sd["Content light level metadata"]["max_average"] == 400
+
+
 def test_no_audio(clips, tmp_path):
     out = tmp_path / "out.mp4"
     assert mark(clips / "no_audio.mp4", out) == (WM_OK, "")
@@ -276,6 +299,18 @@ def test_rotated_phone_video_keeps_matrix(corpus, tmp_path, name, w, h):
     assert [d.get("rotation") for d in v.get("side_data_list", [])] == [-90]
     assert packets(out, "a") == packets(src, "a")
     assert_marked_bottom_right(frames(src, w, h), frames(out, w, h))
+
+
+def test_start_offsets_exact(corpus, tmp_path):
+    """An AAC track starting at 1024/44100 s and video at 1001/30000 s keep
+    their start times exactly, so audio stays in sync."""
+    src, out = corpus / "bear_h264_aac.mp4", tmp_path / "out.mp4"
+    assert mark(src, out) == (WM_OK, "")
+    starts = {s["codec_type"]: s["start_time"] for s in probe(src)["streams"]}
+    for s in probe(out)["streams"]:
+        assert s["start_time"] == starts[s["codec_type"]]
+    assert [p[3] for p in packets(out, "a")] == \
+        [p[3] for p in packets(src, "a")]
 
 
 def test_rotation_to_mkv_turns_pixels(corpus, tmp_path):
@@ -527,3 +562,42 @@ def test_missing_module_is_a_clear_error(clips):
     assert lines[1].startswith(f"{WM_ERR_UNSUPPORTED} 0 ")
     assert "libwatermark-video.so" in lines[1]
     assert "h264_aac.mp4" in lines[1]
+
+
+QUIET_CHILD = r"""
+import ctypes, os, sys
+lib = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+m = ctypes.c_void_p()
+lib.wm_mark_new(ctypes.byref(m))
+for kv in sys.argv[3:]:
+    lib.wm_mark_set(m, kv.encode(), None)
+print(lib.wm_mark_file(m, sys.argv[1].encode(), sys.argv[2].encode(), None))
+"""
+
+
+@pytest.mark.parametrize("encoder,ext", [
+    ("libx264", "mp4"), ("libx265", "mp4"), ("libvpx-vp9", "webm"),
+    ("libsvtav1", "mkv"), ("libaom-av1", "mkv")])
+def test_encoders_print_nothing(clips, tmp_path, encoder, ext):
+    env = {k: v for k, v in os.environ.items() if k != "SVT_LOG"}
+    r = subprocess.run(
+        [sys.executable, "-c", QUIET_CHILD, str(clips / "no_audio.mp4"),
+         str(tmp_path / f"out.{ext}"), f"encoder={encoder}", "threads=2",
+         "end=0.2"], env=env, capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "0"
+    assert r.stderr == ""
+
+
+def test_av1_family_kept(tmp_path):
+    src, out = tmp_path / "av1.mkv", tmp_path / "out.mkv"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=size=160x90:rate=25", "-frames:v", "10", "-pix_fmt",
+         "yuv420p", "-c:v", "libsvtav1", "-preset", "12", str(src)],
+        check=True, capture_output=True,
+        env=dict(os.environ, SVT_LOG="1"))
+    assert mark(src, out) == (WM_OK, "")
+    v = probe(out)["streams"][0]
+    assert v["codec_name"] == "av1" and v["pix_fmt"] == "yuv420p"
+    assert frames(out, 160, 90).shape[0] == 10
+
