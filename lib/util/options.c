@@ -134,7 +134,7 @@ static const wm__option_def wm__table[] = {
 	{WM_OPT_CRF, "crf", WM_TYPE_INT, -1, 63, "-1",
 	 "video quality as a CRF (-1: the encoder's sensible default)", NULL,
 	 "video"},
-	{WM_OPT_PRESET, "preset", WM_TYPE_STRING, 0, 0, "",
+	{WM_OPT_PRESET, "encoder-preset", WM_TYPE_STRING, 0, 0, "",
 	 "video encoder preset, e.g. veryfast (empty: a fast default)", NULL,
 	 "video"},
 	{WM_OPT_ENCODER_PARAMS, "encoder-params", WM_TYPE_STRING, 0, 0, "",

@@ -29,7 +29,7 @@ def test_help_lists_every_table_option(run, option_table):
 
 def test_every_table_option_is_a_flag_that_reaches_the_mark(run,
                                                            option_table):
-    rows = [r for r in option_table if r['name'] != 'preset']
+    rows = option_table
     args = ['--%s=%s' % (r['name'], r['default']) for r in rows]
     conf = config(run, *args)
     assert set(r['name'] for r in option_table) <= set(conf)
@@ -75,8 +75,9 @@ def test_preset_ai_and_encoder_preset(run):
     conf = config(run, '--preset', 'ai')
     assert conf['box'] == 'true'
     assert conf['source-type'] == 'trainedAlgorithmicMedia'
-    conf = config(run, '--preset', 'veryfast')
-    assert conf['preset'] == 'veryfast'
+    conf = config(run, '--encoder-preset', 'veryfast')
+    assert conf['encoder-preset'] == 'veryfast'
+    assert run('--preset', 'veryfast', 'x.jpg').returncode == 2
 
 
 @pytest.mark.parametrize('args,needle', [

@@ -49,8 +49,7 @@ static const cli_flag cli_flags[] = {
 	{{"jobs", required_argument, NULL, 'j'}, "N",
 	 "files marked at once (default: the number of cores)"},
 	{{"preset", required_argument, NULL, OPT_PRESET}, "NAME",
-	 "'ai': a ready boxed AI-generated disclosure; any other name is the "
-	 "video encoder preset"},
+	 "'ai': a ready boxed AI-generated disclosure"},
 	{{"json", no_argument, NULL, OPT_JSON}, NULL,
 	 "print a JSON report on standard output"},
 	{{"quiet", no_argument, NULL, 'q'}, NULL,
@@ -146,8 +145,7 @@ static const char *name_of_short(int c)
 }
 
 /* getopt_long's table: our flags, then one per table option, then --no-X
- * for boolean ones. A table option whose name is one of our own flags
- * (only "preset" today) is reached through that flag. */
+ * for boolean ones. */
 static struct option *build_longopts(const option_table *t, char ***negs)
 {
 	size_t cap = N_CLI_FLAGS + 2 * (size_t)t->n + 1, k = 0;
@@ -378,20 +376,13 @@ static void list_options(const option_table *t)
 	}
 }
 
-/* --preset: "ai" is a mark preset; any other value is the table option of
- * the same name (the video encoder preset) when the table has one. */
-static int handle_preset(cli_config *cfg, const option_table *t,
-			 const char *value)
+/* --preset: ready-made mark settings; "ai" is the only one so far. */
+static int handle_preset(cli_config *cfg, const char *value)
 {
 	if (strcmp(value, "ai") == 0) {
 		cfg->preset = value;
 		return WMARK_CONTINUE;
 	}
-	for (int i = 0; i < t->n; i++)
-		if (t->v[i].name && strcmp(t->v[i].name, "preset") == 0) {
-			add_setting(cfg, "preset", value);
-			return WMARK_CONTINUE;
-		}
 	return usage_error("--preset: expected 'ai', got '%s'", value);
 }
 
@@ -420,7 +411,7 @@ static int handle_flag(cli_config *cfg, const option_table *t, int c,
 	case 'v': cfg->verbosity = 1; break;
 	case OPT_JSON: cfg->json = true; break;
 	case OPT_SKIP_MARKED: cfg->skip_marked = true; break;
-	case OPT_PRESET: return handle_preset(cfg, t, arg);
+	case OPT_PRESET: return handle_preset(cfg, arg);
 	case OPT_PROGRESS: cfg->progress = 1; break;
 	case OPT_NO_PROGRESS: cfg->progress = 0; break;
 	case OPT_PRINT_CONFIG: cfg->print_config = true; break;
