@@ -75,6 +75,11 @@ unwind() {
 }
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+# The harnesses link the static library, which finds the video module
+# only through this variable.
+module=$PWD/$build/lib/video/libwatermark-video.so
+export WMARK_VIDEO_MODULE=${WMARK_VIDEO_MODULE:-$module}
+
 status=0
 summary=""
 for h in "${harnesses[@]}"; do

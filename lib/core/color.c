@@ -109,13 +109,15 @@ void wm__color_nonlinear(const wm__color_conv *cv, const uint8_t rgb[3],
 	}
 }
 
+/* floor(v + 0.5) clamped to 0..maxv; the conversion to an integer is a
+ * floor there (no libm call: a layer converts many colours). */
 static uint32_t quant(double v, int maxv)
 {
-	double r = floor(v + 0.5);
+	double t = v + 0.5;
 
-	if (r < 0)
+	if (!(t >= 0))
 		return 0;
-	return r > maxv ? (uint32_t)maxv : (uint32_t)r;
+	return t >= maxv ? (uint32_t)maxv : (uint32_t)t;
 }
 
 void wm__color_quantize(const wm__color_conv *cv, const double rgb[3],

@@ -1,6 +1,13 @@
 /*
  * Layers: a rendered mark converted once for one pixel layout and colour
  * space, with the spans it covers, then composited in place onto frames.
+ *
+ * Preparation reads the raster once per plane grid (full resolution, and
+ * subsampled chroma shared by the chroma planes), skips transparent
+ * pixels four at a time, and converts each distinct block of raster
+ * pixels once: the colour arithmetic (in floating point, exactly as
+ * defined by color.c) runs only for blocks not seen before. Only the
+ * covered spans are stored, one after the other.
  */
 #include <pthread.h>
 #include <string.h>
@@ -11,11 +18,29 @@
 /* How a plane of a layer is blended; see kernels.h for the sample forms. */
 enum { KIND_PAIRS8, KIND_QUAD8, KIND_PAIRS16, KIND_STRAIGHT8, KIND_STRAIGHT16 };
 
+/* How a span is applied: blended with or without the kernels' tests for
+ * transparent and opaque vectors, or (all alphas 255) copied. */
+enum { SPAN_BLEND, SPAN_DENSE, SPAN_OPAQUE };
+
 /* Transparent gaps shorter than this are blended through (alpha 0 leaves
  * the frame as it is) so that kernels see fewer, longer runs; the SIMD
  * kernels neither read nor write the frame for whole vectors of alpha 0,
  * so a joined gap costs little, while each run costs a call and a tail. */
-#define SPAN_MERGE_GAP 64
+#define SPAN_MERGE_GAP 8
+
+/* Runs of alpha 255 at least this long become spans of their own, applied
+ * (at full opacity) as a copy of the finished destination bytes: no read
+ * of the frame and no arithmetic. Shorter ones stay inside their blended
+ * span, where the vector kernels' opaque test takes them almost as
+ * cheaply: every span costs a call and the ragged ends of its vector
+ * loop, and with 16 or 48 the strokes of a 160 px text mark on yuv420p
+ * were split into pieces short enough to make it up to 1.6x slower. */
+#define OPAQUE_MIN 128
+
+/* Distinct pixel blocks remembered while converting a raster: marks have
+ * few distinct colours and alpha patterns, and each new one costs a
+ * colour conversion in floating point. */
+#define CACHE_BITS 12
 
 /* Offsets further than this from the picture are refused so that every
  * coordinate sum fits in int. */
@@ -25,7 +50,9 @@ enum { KIND_PAIRS8, KIND_QUAD8, KIND_PAIRS16, KIND_STRAIGHT8, KIND_STRAIGHT16 };
 typedef struct span {
 	int32_t x; /* first sample, relative to the plane box */
 	int32_t n;
-	int32_t dense; /* mostly partial alpha: kernels skip their tests */
+	int32_t type; /* SPAN_* */
+	size_t off;   /* the span's layer samples in the plane's data */
+	size_t copy;  /* SPAN_OPAQUE: its destination bytes in the data */
 } span;
 
 typedef struct layer_plane {
@@ -38,10 +65,12 @@ typedef struct layer_plane {
 	int aidx;    /* alpha/padding sample (quad8, straight) */
 	int keep;    /* quad8: the byte at aidx is padding */
 	int shift;
-	ptrdiff_t stride;
+	int sel[4]; /* per sample: value 0..2, 3 the maximum, 4 the alpha */
 	uint8_t *data;
+	size_t data_len, data_cap;
 	int32_t *row_first; /* h + 1 indexes into spans */
 	span *spans;
+	size_t span_count, span_cap;
 } layer_plane;
 
 struct wm__layer {
@@ -112,32 +141,14 @@ static void fill_unpremultiplied(void)
 		}
 }
 
-/* Straight colour and alpha of raster pixel (x, y); transparent outside. */
-static unsigned raster_pixel(const wm__raster *r, int x, int y, uint8_t rgb[3])
-{
-	const uint8_t *px;
-	unsigned a;
-
-	rgb[0] = rgb[1] = rgb[2] = 0;
-	if (x < 0 || y < 0 || x >= r->width || y >= r->height)
-		return 0;
-	px = r->pixels + (ptrdiff_t)y * r->stride + (ptrdiff_t)x * 4;
-	a = px[3];
-	for (int k = 0; a && k < 3; k++)
-		rgb[k] = unpremultiplied[a][px[k]];
-	return a;
-}
-
 /*
- * Conversion of mark colours for one layer, remembering the last colour
- * and its sample values: marks repeat colours in long runs, and PQ and
- * HLG cost several pow() calls a colour.
+ * Conversion of mark colours for one layer, remembering the last colour's
+ * non-linear values: PQ and HLG cost several pow() calls a colour.
  */
 typedef struct conv_memo {
 	const wm__color_conv *cv;
 	uint32_t key; /* r | g << 8 | b << 16 of the last colour, or ~0 */
 	double nl[3];
-	uint32_t val[3]; /* sample values of that colour alone */
 } conv_memo;
 
 static void memo_update(conv_memo *m, const uint8_t rgb[3])
@@ -147,88 +158,235 @@ static void memo_update(conv_memo *m, const uint8_t rgb[3])
 	if (key == m->key)
 		return;
 	wm__color_nonlinear(m->cv, rgb, m->nl);
-	wm__color_quantize(m->cv, m->nl, m->val);
 	m->key = key;
 }
 
+/* Straight colour and alpha of a premultiplied RGBA pixel. */
+static unsigned straight(uint32_t px, uint8_t rgb[3])
+{
+	uint8_t b[4];
+	unsigned a;
+
+	memcpy(b, &px, 4);
+	a = b[3];
+	for (int k = 0; k < 3; k++)
+		rgb[k] = a ? unpremultiplied[a][b[k]] : 0;
+	return a;
+}
+
 /*
- * Alpha and sample values of one plane sample whose footprint is the
- * block of raster pixels starting at (rx, ry), bw x bh: alpha is the
- * correctly rounded mean of the block's alphas (pixels outside the raster
- * count as transparent), colour the alpha-weighted mean of its colours.
- * The values of a transparent sample are 0 (they are never used).
+ * Alpha and sample values of one plane sample whose footprint is the `n`
+ * raster pixels of `px` (premultiplied, row by row; pixels outside the
+ * raster given as 0): alpha is the correctly rounded mean of their alphas,
+ * colour the alpha-weighted mean of their colours. The values of a
+ * transparent sample are 0 (they are never used).
  */
-static unsigned block_sample(const wm__raster *r, conv_memo *m, int rx, int ry,
-			     int bw, int bh, uint32_t val[3])
+static unsigned block_value(conv_memo *m, const uint32_t *px, int n,
+			    uint16_t val[3])
 {
 	double acc[3] = {0, 0, 0};
-	unsigned sum = 0, n = (unsigned)(bw * bh);
+	unsigned sum = 0;
+	uint32_t q[3];
 	uint8_t rgb[3];
 
 	val[0] = val[1] = val[2] = 0;
-	for (int j = 0; j < bh; j++) {
-		for (int i = 0; i < bw; i++) {
-			unsigned a = raster_pixel(r, rx + i, ry + j, rgb);
+	for (int i = 0; i < n; i++) {
+		unsigned a = straight(px[i], rgb);
 
-			if (!a)
-				continue;
-			memo_update(m, rgb);
-			for (int k = 0; k < 3; k++)
-				acc[k] += m->nl[k] * a;
-			sum += a;
-		}
+		if (!a)
+			continue;
+		memo_update(m, rgb);
+		for (int k = 0; k < 3; k++)
+			acc[k] += m->nl[k] * a;
+		sum += a;
 	}
 	if (sum == 0)
 		return 0;
 	if (n == 1) {
-		memcpy(val, m->val, sizeof(m->val));
+		wm__color_quantize(m->cv, m->nl, q);
+		for (int k = 0; k < 3; k++)
+			val[k] = (uint16_t)q[k];
 		return sum;
 	}
 	for (int k = 0; k < 3; k++)
 		acc[k] /= sum;
-	wm__color_quantize(m->cv, acc, val);
-	return (sum + n / 2) / n;
+	wm__color_quantize(m->cv, acc, q);
+	for (int k = 0; k < 3; k++)
+		val[k] = (uint16_t)q[k];
+	return (sum + (unsigned)n / 2) / (unsigned)n;
 }
 
-/* The value a layout letter takes: colour channel, grey, luma or chroma. */
-static uint32_t letter_value(char c, const uint32_t val[3], uint32_t maxv)
+/* A converted block: the key is its raster pixels (all 0 when empty). */
+typedef struct cache_entry {
+	uint32_t key[4];
+	uint16_t val[3];
+	uint8_t a;
+} cache_entry;
+
+/*
+ * One grid of plane samples: full resolution, or the chroma subsampling.
+ * Planes of the same grid (U and V) share its samples, computed once a
+ * row into a, v[0..2].
+ */
+typedef struct grid {
+	const wm__raster *r;
+	int bw, bh; /* raster pixels of a sample each way */
+	int x, y, w, h;
+	int ox, oy; /* the raster's position in the picture */
+	conv_memo memo;
+	cache_entry *cache;
+	const uint8_t *zero_row;
+	uint8_t *a;
+	uint16_t *v[3];
+} grid;
+
+/* The converted block `key` of n pixels, through the cache. */
+static const cache_entry *lookup(grid *g, const uint32_t key[4], int n)
 {
-	switch (c) {
-	case 'R':
-	case 'Y':
-	case 'L': return val[0];
-	case 'G':
-	case 'U': return val[1];
-	case 'B':
-	case 'V': return val[2];
-	default: return maxv;
+	uint32_t h = key[0] * 0x9e3779b1u ^ key[1] * 0x85ebca77u ^
+		     key[2] * 0xc2b2ae3du ^ key[3] * 0x27d4eb2fu;
+	cache_entry *e = &g->cache[(h * 0x9e3779b1u) >> (32 - CACHE_BITS)];
+
+	if (memcmp(e->key, key, sizeof(e->key)) != 0) {
+		memcpy(e->key, key, sizeof(e->key));
+		e->a = (uint8_t)block_value(&g->memo, key, n, e->val);
 	}
+	return e;
 }
 
-/* Writes one layer pixel in the plane's sample form. */
-static void store_pixel(const layer_plane *lp, const char *layout, uint8_t *dst,
-			unsigned a, const uint32_t val[3], int maxv, int shift)
+static bool same_key(const uint32_t a[4], const uint32_t b[4])
 {
-	for (int k = 0; k < lp->comps; k++) {
-		uint32_t v = letter_value(layout[k], val, (uint32_t)maxv);
-		uint16_t *d16 = (uint16_t *)dst;
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) ==
+	       0;
+}
 
-		switch (lp->kind) {
-		case KIND_PAIRS8:
-			dst[2 * k] = (uint8_t)v;
-			dst[2 * k + 1] = (uint8_t)a;
-			break;
-		case KIND_PAIRS16:
-			d16[2 * k] = (uint16_t)(v << shift);
-			d16[2 * k + 1] = (uint16_t)a;
-			break;
-		case KIND_QUAD8:
-		case KIND_STRAIGHT8:
-			dst[k] = (uint8_t)(k == lp->aidx ? a : v);
-			break;
-		default: d16[k] = (uint16_t)(k == lp->aidx ? a : v); break;
+/* Whether the `n` raster pixels from p are all 0 (n a multiple of 4). */
+static bool clear_px(const uint8_t *p, int n)
+{
+	uint64_t v = 0, t;
+
+	for (int k = 0; k < n; k += 2) {
+		memcpy(&t, p + 4 * k, 8);
+		v |= t;
+	}
+	return v == 0;
+}
+
+static void clear_samples(grid *g, int i, int n)
+{
+	memset(g->a + i, 0, (size_t)n);
+	for (int k = 0; k < 3; k++)
+		memset(g->v[k] + i, 0, (size_t)n * sizeof(uint16_t));
+}
+
+/*
+ * Samples [i0, i1) of a grid row whose blocks lie inside the raster,
+ * block rows r0 and r1, the first block at raster column rx. Inlined
+ * with constant block sizes: this loop runs for every sample of a layer.
+ */
+static inline void grid_inner(grid *g, const uint8_t *r0, const uint8_t *r1,
+			      int i0, int i1, int rx, const int bw,
+			      const int bh)
+{
+	uint32_t prev[4] = {0, 0, 0, 0};
+	const cache_entry *pe = NULL;
+	uint8_t *a = g->a;
+	uint16_t *v0 = g->v[0], *v1 = g->v[1], *v2 = g->v[2];
+
+	r0 += (size_t)rx * 4;
+	r1 += (size_t)rx * 4;
+	for (int i = i0; i < i1;) {
+		const uint8_t *p0 = r0 + (size_t)(i - i0) * bw * 4;
+		const uint8_t *p1 = r1 + (size_t)(i - i0) * bw * 4;
+		uint32_t key[4] = {0, 0, 0, 0};
+
+		memcpy(&key[0], p0, 4 * bw);
+		if (bh == 2)
+			memcpy(&key[bw], p1, 4 * bw);
+		if ((key[0] | key[1] | key[2] | key[3]) == 0) {
+			/* Transparent: skip four samples at a time. */
+			int n = 1;
+
+			while (i + n + 4 <= i1 &&
+			       clear_px(p0 + (size_t)n * bw * 4, 4 * bw) &&
+			       (bh == 1 ||
+				clear_px(p1 + (size_t)n * bw * 4, 4 * bw)))
+				n += 4;
+			clear_samples(g, i, n);
+			i += n;
+			continue;
 		}
+		if (!pe || !same_key(key, prev)) {
+			pe = lookup(g, key, bw * bh);
+			memcpy(prev, key, sizeof(prev));
+		}
+		a[i] = pe->a;
+		v0[i] = pe->val[0];
+		v1[i] = pe->val[1];
+		v2[i] = pe->val[2];
+		i++;
 	}
+}
+
+/* One sample whose block may reach past the raster's edges. */
+static void grid_edge(grid *g, const uint8_t *const rows[2], int i)
+{
+	int rx = (g->x + i) * g->bw - g->ox;
+	uint32_t key[4] = {0, 0, 0, 0};
+
+	for (int j = 0; j < g->bh; j++)
+		for (int k = 0; k < g->bw; k++) {
+			int x = rx + k;
+
+			if (x >= 0 && x < g->r->width)
+				memcpy(&key[j * g->bw + k],
+				       rows[j] + (size_t)x * 4, 4);
+		}
+	if ((key[0] | key[1] | key[2] | key[3]) == 0) {
+		clear_samples(g, i, 1);
+		return;
+	}
+	{
+		const cache_entry *e = lookup(g, key, g->bw * g->bh);
+
+		g->a[i] = e->a;
+		for (int k = 0; k < 3; k++)
+			g->v[k][i] = e->val[k];
+	}
+}
+
+/* Computes the samples of grid row j into g->a and g->v. */
+static void grid_row(grid *g, int j)
+{
+	const uint8_t *rows[2];
+	int i0 = 0, i1 = g->w, rx;
+
+	for (int k = 0; k < g->bh; k++) {
+		int ry = (g->y + j) * g->bh - g->oy + k;
+
+		rows[k] = ry >= 0 && ry < g->r->height
+			      ? g->r->pixels + (ptrdiff_t)ry * g->r->stride
+			      : g->zero_row;
+	}
+	if (g->bh == 1)
+		rows[1] = rows[0];
+
+	/* Only the first and last samples' blocks can reach past the raster's
+	 * sides (its box is the raster's own). */
+	while (i0 < i1 && (g->x + i0) * g->bw - g->ox < 0)
+		grid_edge(g, rows, i0++);
+	while (i1 > i0 && (g->x + i1 - 1) * g->bw - g->ox + g->bw > g->r->width)
+		grid_edge(g, rows, --i1);
+	rx = (g->x + i0) * g->bw - g->ox;
+	if (g->bw == 1 && g->bh == 1)
+		grid_inner(g, rows[0], rows[1], i0, i1, rx, 1, 1);
+	else if (g->bw == 2 && g->bh == 1)
+		grid_inner(g, rows[0], rows[1], i0, i1, rx, 2, 1);
+	else if (g->bw == 2 && g->bh == 2)
+		grid_inner(g, rows[0], rows[1], i0, i1, rx, 2, 2);
+	else
+		while (i0 < i1)
+			grid_edge(g, rows, i0++);
 }
 
 static void plane_kind(layer_plane *lp, const wm__format_desc *d,
@@ -254,6 +412,27 @@ static void plane_kind(layer_plane *lp, const wm__format_desc *d,
 	}
 }
 
+
+/* What each destination sample of the plane takes (layer.sel). */
+static void plane_select(layer_plane *lp, const char *layout)
+{
+	for (int k = 0; k < lp->comps; k++) {
+		switch (layout[k]) {
+		case 'R':
+		case 'Y':
+		case 'L': lp->sel[k] = 0; break;
+		case 'G':
+		case 'U': lp->sel[k] = 1; break;
+		case 'B':
+		case 'V': lp->sel[k] = 2; break;
+		default: lp->sel[k] = 3; break;
+		}
+		if (k == lp->aidx && lp->kind != KIND_PAIRS8 &&
+		    lp->kind != KIND_PAIRS16)
+			lp->sel[k] = 4;
+	}
+}
+
 /* Whether at least 3/4 of the run's alphas are neither 0 nor 255. */
 static int is_dense(const uint8_t *alpha, int start, int end)
 {
@@ -264,16 +443,209 @@ static int is_dense(const uint8_t *alpha, int start, int end)
 	return 4 * partial >= 3 * (end - start);
 }
 
-/*
- * Counts (or, with out != NULL, records) the covered runs of one row of
- * `w` alphas: runs of non-zero alpha, joined across gaps shorter than
- * SPAN_MERGE_GAP.
- */
-static int row_spans(const uint8_t *alpha, int w, span *out)
-{
-	int count = 0, i = 0;
 
-	while (i < w) {
+/* Room for `n` more bytes of plane data; NULL when out of memory. */
+static uint8_t *data_grow(layer_plane *lp, size_t n)
+{
+	if (lp->data_cap - lp->data_len < n) {
+		size_t cap = lp->data_cap ? lp->data_cap : 4096;
+		uint8_t *d;
+
+		while (cap - lp->data_len < n)
+			cap *= 2;
+		d = wm__realloc(lp->data, cap);
+		if (!d)
+			return NULL;
+		lp->data = d;
+		lp->data_cap = cap;
+	}
+	return lp->data + lp->data_len;
+}
+
+/* Writes samples [i0, i1) of the grid row in the plane's layer form. */
+static void write_samples(const layer_plane *lp, const grid *g, int i0,
+			  int i1, uint8_t *out)
+{
+	uint16_t *o16 = (uint16_t *)(void *)out;
+	uint32_t maxv = (uint32_t)g->memo.cv->maxv;
+
+	if (lp->kind == KIND_PAIRS8 && lp->comps == 1) {
+		const uint16_t *v = g->v[lp->sel[0] < 3 ? lp->sel[0] : 0];
+
+		for (int i = i0; i < i1; i++, out += 2) {
+			out[0] = (uint8_t)(lp->sel[0] < 3 ? v[i] : maxv);
+			out[1] = g->a[i];
+		}
+		return;
+	}
+	for (int i = i0; i < i1; i++) {
+		for (int k = 0; k < lp->comps; k++) {
+			int s = lp->sel[k];
+			uint32_t c = s < 3 ? g->v[s][i] : s == 3 ? maxv : g->a[i];
+
+			switch (lp->kind) {
+			case KIND_PAIRS8:
+				out[2 * k] = (uint8_t)c;
+				out[2 * k + 1] = g->a[i];
+				break;
+			case KIND_PAIRS16:
+				o16[2 * k] = (uint16_t)(c << lp->shift);
+				o16[2 * k + 1] = g->a[i];
+				break;
+			case KIND_QUAD8:
+			case KIND_STRAIGHT8: out[k] = (uint8_t)c; break;
+			default: o16[k] = (uint16_t)c; break;
+			}
+		}
+		out += lp->src_bpp;
+		o16 = (uint16_t *)(void *)out;
+	}
+}
+
+static void blend_run(const wm__kernels *k, const layer_plane *lp, uint8_t *dst,
+		      const uint8_t *src, int n, unsigned g, int dense)
+{
+	switch (lp->kind) {
+	case KIND_PAIRS8:
+		(dense ? k->pairs8_dense : k->pairs8)(dst, src, n * lp->comps,
+						      g);
+		break;
+	case KIND_QUAD8:
+		(dense ? k->quad8_dense : k->quad8)(dst, src, n, g, lp->aidx,
+						    lp->keep);
+		break;
+	case KIND_PAIRS16:
+		k->pairs16((uint16_t *)(void *)dst,
+			   (const uint16_t *)(const void *)src, n * lp->comps,
+			   g, lp->shift);
+		break;
+	case KIND_STRAIGHT8:
+		k->straight8(dst, src, n, g, lp->comps, lp->aidx);
+		break;
+	default:
+		k->straight16((uint16_t *)(void *)dst,
+			      (const uint16_t *)(const void *)src, n, g,
+			      lp->comps, lp->aidx);
+		break;
+	}
+}
+
+/*
+ * The bytes n opaque layer pixels leave in a frame, whatever it held: the
+ * mark's colour, alpha at its maximum (what the kernels give for a = 255,
+ * which tests check).
+ */
+static void opaque_bytes(const layer_plane *lp, const uint8_t *src, int n,
+			 uint8_t *out)
+{
+	const uint16_t *s16 = (const uint16_t *)(const void *)src;
+	uint16_t *o16 = (uint16_t *)(void *)out;
+	int samples = n * lp->comps;
+
+	switch (lp->kind) {
+	case KIND_PAIRS8:
+		for (int i = 0; i < samples; i++)
+			out[i] = src[2 * i];
+		break;
+	case KIND_PAIRS16:
+		for (int i = 0; i < samples; i++)
+			o16[i] = s16[2 * i];
+		break;
+	case KIND_QUAD8:
+	case KIND_STRAIGHT8:
+		for (int i = 0; i < samples; i++)
+			out[i] = i % lp->comps == lp->aidx ? 255 : src[i];
+		break;
+	default:
+		for (int i = 0; i < samples; i++)
+			o16[i] = i % lp->comps == lp->aidx ? 65535 : s16[i];
+		break;
+	}
+}
+
+/*
+ * Records samples [i0, i1) of the grid row as a span of `type`. Opaque
+ * spans also keep the bytes they leave in the frame at full opacity.
+ */
+static wm_status add_span(layer_plane *lp, const grid *g, int i0, int i1,
+			  int type)
+{
+	size_t src = (size_t)(i1 - i0) * (size_t)lp->src_bpp;
+	size_t dst = type == SPAN_OPAQUE ? (size_t)(i1 - i0) * lp->dst_bpp : 0;
+	uint8_t *out = data_grow(lp, src + dst);
+	span *sp;
+
+	if (!out)
+		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
+	if (lp->span_count == lp->span_cap) {
+		size_t cap = lp->span_cap ? 2 * lp->span_cap : 64;
+
+		sp = wm__realloc(lp->spans, cap * sizeof(*sp));
+		if (!sp)
+			return wm__error(WM_ERR_NO_MEMORY,
+					 "layer: out of memory");
+		lp->spans = sp;
+		lp->span_cap = cap;
+	}
+	if (type != SPAN_OPAQUE && is_dense(g->a, i0, i1))
+		type = SPAN_DENSE;
+	sp = &lp->spans[lp->span_count++];
+	*sp = (span){i0, i1 - i0, type, lp->data_len, lp->data_len + src};
+	write_samples(lp, g, i0, i1, out);
+	if (type == SPAN_OPAQUE)
+		opaque_bytes(lp, out, i1 - i0, out + src);
+	lp->data_len += src + dst;
+	return WM_OK;
+}
+
+/*
+ * A blended piece [i0, i1) without its transparent ends. P010 keeps them:
+ * there the kernels clear the 6 low bits of every sample a run passes
+ * over, alpha 0 included, and a covered run's bytes do not depend on how
+ * it is cut into spans.
+ */
+static wm_status add_blend(layer_plane *lp, const grid *g, int i0, int i1)
+{
+	while (!lp->shift && i0 < i1 && !g->a[i0])
+		i0++;
+	while (!lp->shift && i1 > i0 && !g->a[i1 - 1])
+		i1--;
+	return i0 < i1 ? add_span(lp, g, i0, i1, SPAN_BLEND) : WM_OK;
+}
+
+/* One covered run [start, end): opaque stretches of at least OPAQUE_MIN
+ * samples as copies (where padding need not be kept), the rest blended. */
+static wm_status add_run(layer_plane *lp, const grid *g, int start, int end)
+{
+	int piece = start, i = start;
+	wm_status st = WM_OK;
+
+	while (!lp->keep && st == WM_OK && i < end) {
+		int o = i;
+
+		while (i < end && g->a[i] == 255)
+			i++;
+		if (i - o < OPAQUE_MIN) {
+			i += i == o;
+			continue;
+		}
+		st = add_blend(lp, g, piece, o);
+		if (st == WM_OK)
+			st = add_span(lp, g, o, i, SPAN_OPAQUE);
+		piece = i;
+	}
+	return st == WM_OK ? add_blend(lp, g, piece, end) : st;
+}
+
+/* The spans of one grid row for one plane: runs of non-zero alpha, joined
+ * across gaps shorter than SPAN_MERGE_GAP. */
+static wm_status row_spans(layer_plane *lp, const grid *g)
+{
+	const uint8_t *alpha = g->a;
+	int w = g->w, i = 0;
+	wm_status st = WM_OK;
+
+	while (st == WM_OK && i < w) {
 		int start, end;
 
 		while (i < w && !alpha[i])
@@ -291,95 +663,93 @@ static int row_spans(const uint8_t *alpha, int w, span *out)
 			else
 				i++;
 		}
-
-		if (out)
-			out[count] = (span){start, end - start,
-					    is_dense(alpha, start, end)};
-		count++;
+		st = add_run(lp, g, start, end);
 		i = end;
 	}
-	return count;
+	return st;
 }
 
-/* The spans of a plane from its alphas (w x h bytes). */
-static wm_status build_spans(layer_plane *lp, const uint8_t *alpha)
+static void plane_setup(layer_plane *lp, const wm__format_desc *d, int p,
+			const wm__raster *r, const wm_frame *t, int x, int y)
 {
-	int total = 0;
-
-	lp->row_first = wm__malloc(sizeof(int32_t) * ((size_t)lp->h + 1));
-	if (!lp->row_first)
-		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
-	for (int j = 0; j < lp->h; j++) {
-		lp->row_first[j] = total;
-		total += row_spans(alpha + (size_t)j * lp->w, lp->w, NULL);
-	}
-	lp->row_first[lp->h] = total;
-
-	lp->spans = wm__malloc(sizeof(span) * (size_t)(total ? total : 1));
-	if (!lp->spans)
-		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
-	for (int j = 0; j < lp->h; j++)
-		row_spans(alpha + (size_t)j * lp->w, lp->w,
-			  lp->spans + lp->row_first[j]);
-	return WM_OK;
-}
-
-/* Fills the plane's samples, and its alphas into `alpha` (w x h). */
-static void fill_plane(layer_plane *lp, const char *layout, const wm__raster *r,
-		       conv_memo *memo, int x, int y, uint8_t *alpha)
-{
-	int bw = 1 << lp->sub_x, bh = 1 << lp->sub_y;
-
-	for (int j = 0; j < lp->h; j++) {
-		uint8_t *row = lp->data + j * lp->stride;
-
-		for (int i = 0; i < lp->w; i++) {
-			int rx = (lp->x + i) * bw - x;
-			int ry = (lp->y + j) * bh - y;
-			uint32_t val[3];
-			unsigned a = block_sample(r, memo, rx, ry, bw, bh, val);
-
-			alpha[(size_t)j * lp->w + i] = (uint8_t)a;
-			store_pixel(lp, layout, row + i * lp->src_bpp, a, val,
-				    memo->cv->maxv, lp->shift);
-		}
-	}
-}
-
-static wm_status build_plane(wm__layer *l, int p, const wm__raster *r,
-			     const wm_frame *t, int x, int y)
-{
-	const wm__format_desc *d = wm__format_desc_of(t->format);
-	layer_plane *lp = &l->p[p];
-	wm__color_conv cv;
-	conv_memo memo = {&cv, ~0u, {0, 0, 0}, {0, 0, 0}};
-	uint8_t *alpha;
-	wm_status st;
-	size_t bytes;
-
-	wm__color_conv_init(&cv, t);
 	plane_kind(lp, d, d->layout[p], t->alpha);
+	plane_select(lp, d->layout[p]);
 	lp->sub_x = p ? d->sub_x : 0;
 	lp->sub_y = p ? d->sub_y : 0;
 	lp->x = floor_shift(x, lp->sub_x);
 	lp->y = floor_shift(y, lp->sub_y);
 	lp->w = floor_shift(x + r->width - 1, lp->sub_x) - lp->x + 1;
 	lp->h = floor_shift(y + r->height - 1, lp->sub_y) - lp->y + 1;
-	lp->stride = (ptrdiff_t)lp->w * lp->src_bpp;
-	if (!wm__mul_size((size_t)lp->stride, (size_t)lp->h, &bytes))
-		return wm__error(WM_ERR_TOO_LARGE, "layer: too large");
-	lp->data = wm__malloc(bytes);
-	if (!lp->data)
-		return wm__error(WM_ERR_NO_MEMORY,
-				 "layer: %dx%d: out of memory", lp->w, lp->h);
+}
 
-	alpha = wm__malloc((size_t)lp->w * (size_t)lp->h);
-	if (!alpha)
+static void grid_free(grid *g)
+{
+	wm__free(g->cache);
+	wm__free((void *)g->zero_row);
+	wm__free(g->a);
+	for (int k = 0; k < 3; k++)
+		wm__free(g->v[k]);
+}
+
+static wm_status grid_init(grid *g, const layer_plane *lp, const wm__raster *r,
+			   const wm__color_conv *cv, int x, int y)
+{
+	memset(g, 0, sizeof(*g));
+	g->r = r;
+	g->bw = 1 << lp->sub_x;
+	g->bh = 1 << lp->sub_y;
+	g->x = lp->x;
+	g->y = lp->y;
+	g->w = lp->w;
+	g->h = lp->h;
+	g->ox = x;
+	g->oy = y;
+	g->memo = (conv_memo){cv, ~0u, {0, 0, 0}};
+	g->cache = wm__calloc((size_t)1 << CACHE_BITS, sizeof(cache_entry));
+	g->zero_row = wm__calloc((size_t)r->width, 4);
+	g->a = wm__malloc((size_t)g->w + 4);
+	for (int k = 0; k < 3; k++)
+		g->v[k] = wm__malloc(((size_t)g->w + 4) * sizeof(uint16_t));
+	if (!g->cache || !g->zero_row || !g->a || !g->v[0] || !g->v[1] ||
+	    !g->v[2])
 		return wm__error(WM_ERR_NO_MEMORY,
-				 "layer: %dx%d: out of memory", lp->w, lp->h);
-	fill_plane(lp, d->layout[p], r, &memo, x, y, alpha);
-	st = build_spans(lp, alpha);
-	wm__free(alpha);
+				 "layer: %dx%d: out of memory", g->w, g->h);
+	return WM_OK;
+}
+
+/* Builds the planes of one grid (their subsampling is sub_x, sub_y). */
+static wm_status build_grid(wm__layer *l, const wm__raster *r,
+			    const wm__color_conv *cv, int x, int y, int sub_x,
+			    int sub_y)
+{
+	layer_plane *lps[3];
+	int count = 0;
+	wm_status st;
+	grid g;
+
+	for (int p = 0; p < l->planes; p++)
+		if (l->p[p].sub_x == sub_x && l->p[p].sub_y == sub_y)
+			lps[count++] = &l->p[p];
+	if (count == 0)
+		return WM_OK;
+	for (int q = 0; q < count; q++) {
+		lps[q]->row_first =
+		    wm__malloc(sizeof(int32_t) * ((size_t)lps[q]->h + 1));
+		if (!lps[q]->row_first)
+			return wm__error(WM_ERR_NO_MEMORY,
+					 "layer: out of memory");
+	}
+	st = grid_init(&g, lps[0], r, cv, x, y);
+	for (int j = 0; st == WM_OK && j < g.h; j++) {
+		grid_row(&g, j);
+		for (int q = 0; st == WM_OK && q < count; q++) {
+			lps[q]->row_first[j] = (int32_t)lps[q]->span_count;
+			st = row_spans(lps[q], &g);
+		}
+	}
+	for (int q = 0; st == WM_OK && q < count; q++)
+		lps[q]->row_first[g.h] = (int32_t)lps[q]->span_count;
+	grid_free(&g);
 	return st;
 }
 
@@ -391,11 +761,11 @@ static void compute_bounds(wm__layer *l)
 
 	for (int p = 0; p < l->planes; p++) {
 		const layer_plane *lp = &l->p[p];
+		int sx = 1 << lp->sub_x, sy = 1 << lp->sub_y;
 
 		for (int j = 0; j < lp->h; j++) {
 			for (int s = lp->row_first[j]; s < lp->row_first[j + 1];
 			     s++) {
-				int sx = 1 << lp->sub_x, sy = 1 << lp->sub_y;
 				int a = (lp->x + lp->spans[s].x) * sx;
 				int b =
 				    (lp->x + lp->spans[s].x + lp->spans[s].n) *
@@ -415,6 +785,24 @@ static void compute_bounds(wm__layer *l)
 	l->by = y0;
 	l->bw = x1 - x0;
 	l->bh = y1 - y0;
+}
+
+static wm_status build_layer(wm__layer *l, const wm__raster *r,
+			     const wm_frame *target, int x, int y)
+{
+	const wm__format_desc *d = wm__format_desc_of(target->format);
+	wm__color_conv cv;
+	wm_status st;
+
+	wm__color_conv_init(&cv, target);
+	l->format = target->format;
+	l->planes = d->planes;
+	for (int p = 0; p < l->planes; p++)
+		plane_setup(&l->p[p], d, p, r, target, x, y);
+	st = build_grid(l, r, &cv, x, y, 0, 0);
+	if (st == WM_OK && (d->sub_x || d->sub_y))
+		st = build_grid(l, r, &cv, x, y, d->sub_x, d->sub_y);
+	return st;
 }
 
 wm_status wm__layer_new(const wm__raster *r, const wm_frame *target, int x,
@@ -442,14 +830,10 @@ wm_status wm__layer_new(const wm__raster *r, const wm_frame *target, int x,
 	l = wm__calloc(1, sizeof(*l));
 	if (!l)
 		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
-	l->format = target->format;
-	l->planes = wm__format_desc_of(target->format)->planes;
-	for (int p = 0; p < l->planes; p++) {
-		st = build_plane(l, p, r, target, x, y);
-		if (st != WM_OK) {
-			wm__layer_free(l);
-			return st;
-		}
+	st = build_layer(l, r, target, x, y);
+	if (st != WM_OK) {
+		wm__layer_free(l);
+		return st;
 	}
 	compute_bounds(l);
 	*out = l;
@@ -476,30 +860,27 @@ void wm__layer_bounds(const wm__layer *l, int *x, int *y, int *w, int *h)
 	*h = l->bh;
 }
 
-static void blend_run(const wm__kernels *k, const layer_plane *lp, uint8_t *dst,
-		      const uint8_t *src, int n, unsigned g, int dense)
+static void apply_span(const wm__kernels *k, const layer_plane *lp,
+		       const span *sp, uint8_t *row, int pw, unsigned g)
 {
-	switch (lp->kind) {
-	case KIND_PAIRS8:
-		(dense ? k->pairs8_dense : k->pairs8)(dst, src, n * lp->comps,
-						      g);
-		break;
-	case KIND_QUAD8:
-		(dense ? k->quad8_dense : k->quad8)(dst, src, n, g, lp->aidx,
-						    lp->keep);
-		break;
-	case KIND_PAIRS16:
-		k->pairs16((uint16_t *)dst, (const uint16_t *)src,
-			   n * lp->comps, g, lp->shift);
-		break;
-	case KIND_STRAIGHT8:
-		k->straight8(dst, src, n, g, lp->comps, lp->aidx);
-		break;
-	default:
-		k->straight16((uint16_t *)dst, (const uint16_t *)src, n, g,
-			      lp->comps, lp->aidx);
-		break;
+	int a = lp->x + sp->x;
+	int b = a + sp->n;
+	int skip = a < 0 ? -a : 0;
+	uint8_t *dst;
+
+	b = b < pw ? b : pw;
+	if (a + skip >= b)
+		return;
+	dst = row + (ptrdiff_t)(a + skip) * lp->dst_bpp;
+	if (sp->type == SPAN_OPAQUE && g == 255) {
+		memcpy(dst,
+		       lp->data + sp->copy + (size_t)skip * (size_t)lp->dst_bpp,
+		       (size_t)(b - a - skip) * (size_t)lp->dst_bpp);
+		return;
 	}
+	blend_run(k, lp, dst,
+		  lp->data + sp->off + (size_t)skip * (size_t)lp->src_bpp,
+		  b - a - skip, g, sp->type == SPAN_DENSE);
 }
 
 static void apply_plane(const wm__kernels *k, const layer_plane *lp,
@@ -514,22 +895,9 @@ static void apply_plane(const wm__kernels *k, const layer_plane *lp,
 	for (int j = j0; j < j1; j++) {
 		uint8_t *row =
 		    f->planes[p] + (ptrdiff_t)(lp->y + j - top) * f->strides[p];
-		const uint8_t *src = lp->data + j * lp->stride;
 
-		for (int s = lp->row_first[j]; s < lp->row_first[j + 1]; s++) {
-			int a = lp->x + lp->spans[s].x;
-			int b = a + lp->spans[s].n;
-			int skip = a < 0 ? -a : 0;
-
-			b = b < pw ? b : pw;
-			if (a + skip >= b)
-				continue;
-			blend_run(k, lp,
-				  row + (ptrdiff_t)(a + skip) * lp->dst_bpp,
-				  src + (ptrdiff_t)(lp->spans[s].x + skip) *
-					    lp->src_bpp,
-				  b - a - skip, g, lp->spans[s].dense);
-		}
+		for (int s = lp->row_first[j]; s < lp->row_first[j + 1]; s++)
+			apply_span(k, lp, &lp->spans[s], row, pw, g);
 	}
 }
 

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavutil/display.h>
 #include <libavutil/log.h>
@@ -44,9 +45,46 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
  * and FFmpeg is silenced; an application that chose a level keeps it, and
  * its own callback is never replaced.
  */
+/* Hands one FFmpeg message to the library's log callback. */
+static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
+{
+	static _Thread_local int prefix = 1;
+	char line[1024];
+	wm_log_level wl = level <= AV_LOG_ERROR	    ? WM_LOG_ERROR
+			  : level <= AV_LOG_WARNING ? WM_LOG_WARNING
+			  : level <= AV_LOG_INFO    ? WM_LOG_INFO
+						    : WM_LOG_DEBUG;
+	size_t n;
+
+	if (level > av_log_get_level() || !wm__vhost->log_enabled())
+		return;
+	av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &prefix);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n)
+		wm__vhost->log(wl, "ffmpeg: %s", line);
+}
+
+/*
+ * With WMARK_FFMPEG_LOG=1 in the environment the application asks for
+ * FFmpeg's messages (at FFmpeg's current level) through the library's log
+ * callback; this replaces FFmpeg's process-wide callback, which is why it
+ * is never done unasked.
+ */
+static bool route_ffmpeg_log(void)
+{
+	const char *ask = getenv("WMARK_FFMPEG_LOG");
+
+	if (!ask || strcmp(ask, "1") != 0)
+		return false;
+	av_log_set_callback(forward_av_log);
+	return true;
+}
+
 static void quiet_ffmpeg(void)
 {
-	if (av_log_get_level() != AV_LOG_INFO)
+	if (route_ffmpeg_log() || av_log_get_level() != AV_LOG_INFO)
 		return;
 	av_log_set_level(AV_LOG_QUIET);
 	/* SVT-AV1 prints a banner to stderr by itself and offers no call to

@@ -63,7 +63,7 @@ void wm__vout_abort(wm__vout *o);
  */
 void wm__video_hdr_from_bitstream(const char *path, AVStream *st);
 
-/* ---- encoders ----------------------------------------------------------- */
+/* ---- encoders ------------------------------------------------------------ */
 
 /* What the encoder must match. */
 typedef struct wm__venc_in {
@@ -87,7 +87,7 @@ typedef struct wm__venc_in {
  */
 wm_status wm__video_open_encoder(const wm__venc_in *in, AVCodecContext **out);
 
-/* ---- pixel rotation (for containers without a display matrix) ---------- */
+/* ---- pixel rotation (for containers without a display matrix) ------------ */
 
 /*
  * Rotates `src` into `dst` (already allocated with the turned size and the

@@ -29,7 +29,7 @@ wm_status wm__video_mark_file(wm_mark *m, const char *in, const char *out,
 /* Fills `info` for a video file (see wm_probe_file). */
 wm_status wm__video_probe(const char *path, wm_media_info *info);
 
-/* ---- the contract between the library and the module -------------------- */
+/* ---- the contract between the library and the module --------------------- */
 
 /* Bumped whenever either table below changes incompatibly. */
 #define WM__VIDEO_ABI 1

@@ -100,18 +100,15 @@ static void measure_box(mark *m)
 }
 
 /*
- * The default text mark at 160 px (with its outline, or without when
- * `outline` is 0), captured by marking a transparent premultiplied BGRA
- * frame: the result is the mark's premultiplied pixels. Falls back to a
- * synthetic text-like mask if marking fails.
+ * The mark `m` as it appears on a transparent w x h premultiplied BGRA
+ * frame, as a raster (premultiplied RGBA); NULL if marking fails.
  */
-static wm__raster *text_raster(int outline, int *synthetic)
+static wm__raster *capture(wm_mark *m, int w, int h)
 {
-	const int w = 1600, h = 400;
 	wm__raster *r = NULL;
-	wm_mark *m = NULL;
 	wm_frame f = {0};
 	uint8_t *buf = calloc((size_t)w * h, 4);
+	int failed;
 
 	f.size = sizeof(f);
 	f.width = w;
@@ -120,25 +117,12 @@ static wm__raster *text_raster(int outline, int *synthetic)
 	f.alpha = WM_ALPHA_PREMULTIPLIED;
 	f.planes[0] = buf;
 	f.strides[0] = w * 4;
-	wm__raster_new(w, h, &r);
-	*synthetic = wm_mark_new(&m) != WM_OK ||
-		     wm_mark_set_length(m, WM_OPT_SIZE, 160, WM_UNIT_PX) ||
-		     wm_mark_set(m, "position", "center") ||
-		     (!outline && wm_mark_set(m, "outline-width", "0")) ||
-		     wm_mark_apply(m, &f, 0) != WM_OK;
-	wm_mark_free(m);
-	for (int i = 0; i < w * h; i++) {
+	failed = wm_mark_apply(m, &f, 0) != WM_OK;
+	if (!failed)
+		wm__raster_new(w, h, &r);
+	for (size_t i = 0; r && i < (size_t)w * h; i++) {
 		uint8_t *s = buf + 4 * i, *d = r->pixels + 4 * i;
 
-		if (*synthetic) {
-			/* Glyph-like runs: strokes 9 px wide, a third on. */
-			int x = i % w, y = i / w;
-			int on =
-			    y > 120 && y < 280 && (x / 9 + y / 40) % 3 == 0;
-
-			memset(d, on ? 255 : 0, 4);
-			continue;
-		}
 		d[0] = s[2];
 		d[1] = s[1];
 		d[2] = s[0];
@@ -146,6 +130,45 @@ static wm__raster *text_raster(int outline, int *synthetic)
 	}
 	free(buf);
 	return r;
+}
+
+/* Glyph-like runs: strokes 9 px wide, a third on (when marking fails). */
+static wm__raster *synthetic_text(int w, int h)
+{
+	wm__raster *r = NULL;
+
+	wm__raster_new(w, h, &r);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			int on = y > h * 3 / 10 && y < h * 7 / 10 &&
+				 (x / 9 + y / 40) % 3 == 0;
+
+			memset(r->pixels + y * r->stride + x * 4, on ? 255 : 0,
+			       4);
+		}
+	return r;
+}
+
+/*
+ * The default text mark at 160 px (with its outline, or without when
+ * `outline` is 0). Falls back to a synthetic text-like mask if marking
+ * fails.
+ */
+static wm__raster *text_raster(int outline, int *synthetic)
+{
+	const int w = 1600, h = 400;
+	wm__raster *r = NULL;
+	wm_mark *m = NULL;
+
+	*synthetic = wm_mark_new(&m) != WM_OK ||
+		     wm_mark_set_length(m, WM_OPT_SIZE, 160, WM_UNIT_PX) ||
+		     wm_mark_set(m, "position", "center") ||
+		     (!outline && wm_mark_set(m, "outline-width", "0"));
+	if (!*synthetic)
+		r = capture(m, w, h);
+	wm_mark_free(m);
+	*synthetic |= !r;
+	return r ? r : synthetic_text(w, h);
 }
 
 /* A logo with partial alpha everywhere (premultiplied). */
@@ -172,15 +195,23 @@ static wm__raster *dense_raster(int w, int h)
 
 /* ---- our side --------------------------------------------------------- */
 
+/* Frames cycled through by the out-of-cache cases: together larger than
+ * any L3 cache here, so that each call finds its frame in memory. */
+#define COLD_FRAMES 6
+
 typedef struct ours {
 	wm__layer *layer;
 	wm_frame f;
+	uint8_t **cycle; /* COLD_FRAMES planes to take in turn, or NULL */
+	int next;
 } ours;
 
 static void ours_run(void *arg)
 {
 	ours *o = arg;
 
+	if (o->cycle)
+		o->f.planes[0] = o->cycle[o->next++ % COLD_FRAMES];
 	wm__layer_apply(o->layer, &o->f, 0, 255);
 }
 
@@ -220,28 +251,38 @@ static int same_as_scalar(ours *o, const size_t *bytes)
 /* ---- memcpy ----------------------------------------------------------- */
 
 typedef struct copy_job {
-	uint8_t *a, *b;
+	uint8_t *a[COLD_FRAMES], *b[COLD_FRAMES];
 	size_t n;
+	int buffers, next;
 } copy_job;
 
 static void copy_run(void *arg)
 {
 	copy_job *c = arg;
+	int i = c->next++ % c->buffers;
 
-	memcpy(c->a, c->b, c->n);
+	memcpy(c->a[i], c->b[i], c->n);
 }
 
-/* Bytes read plus bytes written per second by memcpy of `n` bytes. */
-static double memcpy_bandwidth(size_t n)
+/* Bytes read plus bytes written per second by memcpy of `n` bytes, from
+ * one pair of buffers (in cache when small) or, when `cold`, from
+ * COLD_FRAMES pairs in turn (not in cache when n is a few MB). */
+static double memcpy_bandwidth(size_t n, int cold)
 {
-	copy_job c = {malloc(n), malloc(n), n};
+	copy_job c = {{0}, {0}, n, cold ? COLD_FRAMES : 1, 0};
 	double t;
 
-	memset(c.a, 1, n);
-	memset(c.b, 2, n);
+	for (int i = 0; i < c.buffers; i++) {
+		c.a[i] = malloc(n);
+		c.b[i] = malloc(n);
+		memset(c.a[i], 1, n);
+		memset(c.b[i], 2, n);
+	}
 	t = time_it(copy_run, &c);
-	free(c.a);
-	free(c.b);
+	for (int i = 0; i < c.buffers; i++) {
+		free(c.a[i]);
+		free(c.b[i]);
+	}
 	return 2.0 * n / t / 1e9;
 }
 
@@ -251,11 +292,11 @@ static double memcpy_bandwidth(size_t n)
  * as a straightforward OVER of the box moves).
  */
 static void report(const char *what, const mark *m, double t_ours,
-		   double t_peer, const char *peer, double bytes_px)
+		   double t_peer, const char *peer, double bytes_px, int cold)
 {
 	double px = (double)m->w * m->h;
 	double gbs = px * bytes_px / t_ours / 1e9;
-	double copy = memcpy_bandwidth((size_t)(px * bytes_px / 2));
+	double copy = memcpy_bandwidth((size_t)(px * bytes_px / 2), cold);
 
 	printf("  %-26s ours %7.1f Mpx/s %5.1f GB/s", what, px / t_ours / 1e6,
 	       gbs);
@@ -271,20 +312,23 @@ static void report(const char *what, const mark *m, double t_ours,
 
 #ifdef WM_BENCH_PIXMAN
 typedef struct pix_job {
-	pixman_image_t *src, *dst;
+	pixman_image_t *src, *dst[COLD_FRAMES];
 	int sx, sy, dx, dy, w, h;
+	int frames, next;
 } pix_job;
 
 static void pix_run(void *arg)
 {
 	pix_job *j = arg;
 
-	pixman_image_composite32(PIXMAN_OP_OVER, j->src, NULL, j->dst, j->sx,
-				 j->sy, 0, 0, j->dx, j->dy, j->w, j->h);
+	pixman_image_composite32(PIXMAN_OP_OVER, j->src, NULL,
+				 j->dst[j->next++ % j->frames], j->sx, j->sy, 0,
+				 0, j->dx, j->dy, j->w, j->h);
 }
 
-static double pixman_time(const mark *m, uint8_t *frame, int fw, int fh, int dx,
-			  int dy)
+/* pixman OVER onto `frames` frames in turn. */
+static double pixman_time(const mark *m, uint8_t **frame, int frames, int fw,
+			  int fh, int dx, int dy)
 {
 	const wm__raster *r = m->r;
 	uint32_t *bgra = malloc((size_t)r->width * r->height * 4);
@@ -299,8 +343,11 @@ static double pixman_time(const mark *m, uint8_t *frame, int fw, int fh, int dx,
 	}
 	j.src = pixman_image_create_bits(PIXMAN_a8r8g8b8, r->width, r->height,
 					 bgra, (int)r->stride);
-	j.dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, fw, fh,
-					 (uint32_t *)frame, fw * 4);
+	j.frames = frames;
+	j.next = 0;
+	for (int i = 0; i < frames; i++)
+		j.dst[i] = pixman_image_create_bits(
+		    PIXMAN_x8r8g8b8, fw, fh, (uint32_t *)(void *)frame[i], fw * 4);
 	j.sx = m->x;
 	j.sy = m->y;
 	j.dx = dx + m->x;
@@ -309,46 +356,62 @@ static double pixman_time(const mark *m, uint8_t *frame, int fw, int fh, int dx,
 	j.h = m->h;
 	t = time_it(pix_run, &j);
 	pixman_image_unref(j.src);
-	pixman_image_unref(j.dst);
+	for (int i = 0; i < frames; i++)
+		pixman_image_unref(j.dst[i]);
 	free(bgra);
 	return t;
 }
 #else
-static double pixman_time(const mark *m, uint8_t *frame, int fw, int fh, int dx,
-			  int dy)
+static double pixman_time(const mark *m, uint8_t **frame, int frames, int fw,
+			  int fh, int dx, int dy)
 {
-	(void)m, (void)frame, (void)fw, (void)fh, (void)dx, (void)dy;
+	(void)m, (void)frame, (void)frames, (void)fw, (void)fh, (void)dx,
+	    (void)dy;
 	return 0;
 }
 #endif
 
-/* BGRX 3840x2160: ours against pixman OVER on the mark's covered box. */
-static void bench_bgrx(const mark *m, const char *what)
+/*
+ * 3840x2160 BGRX (padding kept) or opaque premultiplied BGRA: ours against
+ * pixman OVER on the mark's covered box. `cold`: COLD_FRAMES frames in
+ * turn (200 MB), so that the frame streams from memory.
+ */
+static void bench_rgb(const mark *m, const char *what, wm_pixel_format fmt,
+		      int cold)
 {
-	const int fw = 3840, fh = 2160;
-	uint8_t *frame = malloc((size_t)fw * fh * 4);
+	const int fw = 3840, fh = 2160, frames = cold ? COLD_FRAMES : 1;
+	size_t bytes = (size_t)fw * fh * 4;
+	uint8_t *frame[COLD_FRAMES];
 	int dx = (fw - m->r->width) / 2, dy = (fh - m->r->height) / 2;
 	ours o = {0};
 	double t_ours, t_pix;
 	int same;
 
-	memset(frame, 90, (size_t)fw * fh * 4);
+	for (int i = 0; i < frames; i++) {
+		frame[i] = malloc(bytes);
+		memset(frame[i], 90, bytes);
+		for (size_t k = 3; fmt == WM_PIX_BGRA && k < bytes; k += 4)
+			frame[i][k] = 255;
+	}
 	o.f.size = sizeof(o.f);
-	o.f.format = WM_PIX_BGRX;
+	o.f.format = fmt;
+	o.f.alpha = WM_ALPHA_PREMULTIPLIED;
 	o.f.width = fw;
 	o.f.height = fh;
-	o.f.planes[0] = frame;
+	o.f.planes[0] = frame[0];
 	o.f.strides[0] = fw * 4;
 	wm__layer_new(m->r, &o.f, dx, dy, &o.layer);
-	same = same_as_scalar(&o, (size_t[]){(size_t)fw * fh * 4});
+	same = same_as_scalar(&o, &bytes);
+	o.cycle = cold ? frame : NULL;
 	t_ours = time_it(ours_run, &o);
-	t_pix = pixman_time(m, frame, fw, fh, dx, dy);
-	report(what, m, t_ours, t_pix, "pixman", 12);
+	t_pix = pixman_time(m, frame, frames, fw, fh, dx, dy);
+	report(what, m, t_ours, t_pix, "pixman", 12, cold);
 	printf("  %-26s %dx%d box, %.0f%% covered, bit-identical to scalar: "
 	       "%s\n",
 	       "", m->w, m->h, 100 * m->coverage, same ? "yes" : "NO");
 	wm__layer_free(o.layer);
-	free(frame);
+	for (int i = 0; i < frames; i++)
+		free(frame[i]);
 }
 
 /* ---- FFmpeg overlay ------------------------------------------------------ */
@@ -519,11 +582,64 @@ static void bench_i420(const mark *m, const char *what)
 	t_av = ffmpeg_time(m, &o.f, dx, dy);
 	/* Bytes per mark pixel: luma pairs 2 + frame 2, chroma a quarter of
 	 * that twice. */
-	report(what, m, t_ours, t_av, "ffmpeg", 6);
+	report(what, m, t_ours, t_av, "ffmpeg", 6, 0);
 	printf("  %-26s bit-identical to scalar: %s\n", "",
 	       same ? "yes" : "NO");
 	wm__layer_free(o.layer);
 	free(planes);
+}
+
+/* ---- layer preparation ------------------------------------------------- */
+
+typedef struct prep_job {
+	const wm__raster *r;
+	wm_frame f;
+	int x, y;
+} prep_job;
+
+static void prep_run(void *arg)
+{
+	prep_job *j = arg;
+	wm__layer *l = NULL;
+
+	wm__layer_new(j->r, &j->f, j->x, j->y, &l);
+	wm__layer_free(l);
+}
+
+/* Cases whose name lacks this are not timed (`bench-core prep NAME`). */
+static const char *prep_filter = "";
+
+/* Time of wm__layer_new for a 3840x2160 frame of layout `fmt`. */
+static void bench_prep(const char *what, const wm__raster *r,
+		       wm_pixel_format fmt, int x, int y)
+{
+	prep_job j = {r, {0}, x, y};
+	double t;
+
+	if (!strstr(what, prep_filter))
+		return;
+	j.f.size = sizeof(j.f);
+	j.f.format = fmt;
+	j.f.width = 3840;
+	j.f.height = 2160;
+	j.f.matrix = WM_MATRIX_BT709;
+	t = time_it(prep_run, &j);
+	printf("  %-34s %4dx%-4d %8.2f ms %7.1f Mpx/s\n", what, r->width,
+	       r->height, t * 1e3, (double)r->width * r->height / t / 1e6);
+}
+
+/* The default mark for a 4K frame, alone or tiled over the whole frame
+ * (`tiled`); NULL if marking fails. */
+static wm__raster *default_raster(int tiled)
+{
+	wm_mark *m = NULL;
+	wm__raster *r = NULL;
+
+	if (wm_mark_new(&m) == WM_OK &&
+	    (!tiled || wm_mark_set(m, "tile", "true") == WM_OK))
+		r = capture(m, 3840, 2160);
+	wm_mark_free(m);
+	return r;
 }
 
 /* The mark cropped to its covered box, so that every peer gets the same
@@ -545,11 +661,52 @@ static mark make_mark(const char *name, wm__raster *r)
 	return m;
 }
 
-int main(void)
+/* Layer preparation (wm__layer_new) for 4K frames: the default text mark,
+ * the default mark tiled over the whole frame, and a dense logo. */
+static void bench_all_prep(const mark *big)
+{
+	wm__raster *one = default_raster(0), *tiled = default_raster(1);
+	mark text;
+
+	printf("layer preparation for 3840x2160 frames (wm__layer_new, "
+	       "raster size, time per call):\n");
+	if (one) {
+		text = make_mark("default", one);
+		bench_prep("default text mark, I420", text.r, WM_PIX_I420,
+			   1001, 1501);
+		bench_prep("default text mark, NV12", text.r, WM_PIX_NV12,
+			   1001, 1501);
+		bench_prep("default text mark, BGRA", text.r, WM_PIX_BGRA,
+			   1001, 1501);
+		wm__raster_free(text.r);
+	}
+	if (tiled) {
+		bench_prep("tiled default mark, I420", tiled, WM_PIX_I420, 0,
+			   0);
+		bench_prep("tiled default mark, BGRA", tiled, WM_PIX_BGRA, 0,
+			   0);
+		wm__raster_free(tiled);
+	}
+	if (!one || !tiled)
+		printf("  (marking failed: default marks not timed)\n");
+	bench_prep("dense logo, I420", big->r, WM_PIX_I420, 1, 1);
+	bench_prep("dense logo, BGRA", big->r, WM_PIX_BGRA, 1, 1);
+}
+
+/* `bench-core prep [NAME]` times layer preparation only, or only the
+ * cases whose name contains NAME (for profiling). */
+int main(int argc, char **argv)
 {
 	int synthetic = 0, plain_synthetic = 0;
 	mark text, plain, logo, big;
 
+	if (argc > 1 && strcmp(argv[1], "prep") == 0) {
+		prep_filter = argc > 2 ? argv[2] : "";
+		big = make_mark("big", dense_raster(1920, 1080));
+		bench_all_prep(&big);
+		wm__raster_free(big.r);
+		return 0;
+	}
 	text = make_mark("text", text_raster(1, &synthetic));
 	plain = make_mark("plain", text_raster(0, &plain_synthetic));
 	synthetic |= plain_synthetic;
@@ -557,23 +714,31 @@ int main(void)
 	big = make_mark("big", dense_raster(1920, 1080));
 	printf("compositor benchmark, backend %s; memcpy of a 33 MB frame: "
 	       "%.1f GB/s (read + write)\n",
-	       wm__cpu_backend(), memcpy_bandwidth((size_t)3840 * 2160 * 4));
+	       wm__cpu_backend(), memcpy_bandwidth((size_t)3840 * 2160 * 4, 1));
 	printf("text mark: %s\n",
 	       synthetic ? "SYNTHETIC text-like mask (marking failed)"
 			 : "default \"AI-generated\" mark at 160 px, with "
 			   "and without its outline");
 	printf("GB/s count the bytes a straightforward OVER moves per box "
-	       "pixel (BGRX: 12, yuv420p: 6)\n");
-	printf("3840x2160 BGRX, against pixman OVER a8r8g8b8 -> x8r8g8b8:\n");
-	bench_bgrx(&text, "text 160 px");
-	bench_bgrx(&plain, "text 160 px, no outline");
-	bench_bgrx(&logo, "dense logo 160x160");
-	bench_bgrx(&big, "dense logo 1920x1080");
+	       "pixel (BGRX: 12, yuv420p: 6); memcpy copies half as many\n");
+	printf("3840x2160 BGRA (opaque, premultiplied), against pixman OVER "
+	       "a8r8g8b8 -> x8r8g8b8:\n");
+	bench_rgb(&text, "text 160 px", WM_PIX_BGRA, 0);
+	bench_rgb(&plain, "text 160 px, no outline", WM_PIX_BGRA, 0);
+	bench_rgb(&logo, "dense logo 160x160", WM_PIX_BGRA, 0);
+	bench_rgb(&big, "dense logo 1920x1080", WM_PIX_BGRA, 0);
+	printf("  the same, %d frames in turn (out of cache):\n", COLD_FRAMES);
+	bench_rgb(&text, "text 160 px", WM_PIX_BGRA, 1);
+	bench_rgb(&big, "dense logo 1920x1080", WM_PIX_BGRA, 1);
+	printf("3840x2160 BGRX (padding kept), against pixman OVER:\n");
+	bench_rgb(&text, "text 160 px", WM_PIX_BGRX, 0);
+	bench_rgb(&big, "dense logo 1920x1080", WM_PIX_BGRX, 0);
 	printf("1920x1080 yuv420p BT.709, against FFmpeg overlay "
 	       "(yuva420p overlay, 1 thread):\n");
 	bench_i420(&text, "text 160 px");
 	bench_i420(&plain, "text 160 px, no outline");
 	bench_i420(&logo, "dense logo 160x160");
+	bench_all_prep(&big);
 	wm__raster_free(text.r);
 	wm__raster_free(plain.r);
 	wm__raster_free(logo.r);

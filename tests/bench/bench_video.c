@@ -23,6 +23,7 @@
 #define RUNS 2
 
 static double marking_percent = -1;
+static double copying_percent = -1;
 
 static double now(void)
 {
@@ -32,15 +33,24 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The percentage in parentheses after `key` in msg, or -1. */
+static double percent_after(const char *msg, const char *key)
+{
+	const char *p = strstr(msg, key);
+
+	p = p ? strchr(p, '(') : NULL;
+	return p ? atof(p + 1) : -1;
+}
+
 /* The pipeline logs its marking share at debug level. */
 static void on_log(void *user, wm_log_level level, const char *msg)
 {
-	const char *p = strstr(msg, "marking took");
-
 	(void)user;
 	(void)level;
-	if (p && (p = strrchr(msg, '(')))
-		marking_percent = atof(p + 1);
+	if (strstr(msg, "marking took")) {
+		marking_percent = percent_after(msg, "marking took");
+		copying_percent = percent_after(msg, "copying shared");
+	}
 }
 
 static long file_size(const char *path)
@@ -107,7 +117,7 @@ static wm_mark *logo_mark(const char *dir)
 	snprintf(logo, sizeof(logo), "logo=%s/logo.png", dir);
 	if (wm_mark_new(&m) != WM_OK || wm_mark_set(m, logo, NULL) != WM_OK ||
 	    wm_mark_set(m, "crf=" CRF, NULL) != WM_OK ||
-	    wm_mark_set(m, "preset=" PRESET, NULL) != WM_OK ||
+	    wm_mark_set(m, "encoder-preset=" PRESET, NULL) != WM_OK ||
 	    wm_mark_set(m, "threads=" THREADS, NULL) != WM_OK) {
 		fprintf(stderr, "mark setup: %s\n", wm_last_error());
 		wm_mark_free(m);
@@ -198,6 +208,9 @@ static void report_transcode(const char *dir, double ours, double theirs)
 	       (double)sa / (double)sb);
 	printf("  marking share of our pipeline: %.2f%% (target < 2%%)\n",
 	       marking_percent);
+	printf("  copying the decoder's shared pictures to mark them: "
+	       "%.2f%%\n",
+	       copying_percent);
 }
 
 int main(int argc, char **argv)

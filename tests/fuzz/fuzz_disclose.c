@@ -30,9 +30,9 @@ static bool configure(wm_mark *m, fuzz_input *in)
 
 	fuzz_check_status(wm_mark_set(m, "text-format", formats[b & 3]),
 			  "text-format");
-	fuzz_check_status(wm_mark_set(m, "text-placement",
-				      (b & 4) ? "prepend" : "append"),
-			  "text-placement");
+	fuzz_check_status(
+	    wm_mark_set(m, "text-placement", (b & 4) ? "prepend" : "append"),
+	    "text-placement");
 	if (b & 8) {
 		char *sentence = fuzz_string(in, 0, 512);
 
@@ -82,8 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(s == WM_ERR_BAD_VALUE, "invalid UTF-8 gave %d", s);
 	else
 		FUZZ_CHECK(s == WM_OK || s == WM_ERR_NO_MEMORY ||
-				   s == WM_ERR_TOO_LARGE ||
-				   (custom && s == WM_ERR_BAD_VALUE),
+			       s == WM_ERR_TOO_LARGE ||
+			       (custom && s == WM_ERR_BAD_VALUE),
 			   "valid UTF-8 refused: %s", wm_last_error());
 
 	if (s == WM_OK)

@@ -28,7 +28,8 @@ static void configure(wm_mark *m, uint8_t b, wm_job *job)
 	if (b & 8)
 		fuzz_check_status(wm_mark_set(m, "quality", "40"), "quality");
 	if (b & 16)
-		fuzz_check_status(wm_mark_set(m, "position", "top-left"), "pos");
+		fuzz_check_status(wm_mark_set(m, "position", "top-left"),
+				  "pos");
 	job->format = formats[b & 3];
 }
 

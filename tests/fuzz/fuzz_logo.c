@@ -38,8 +38,11 @@ static void configure(wm_mark *m, uint8_t b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t pixels[FRAME_W * FRAME_H * 4];
-	wm_frame f = {.size = sizeof(f), .width = FRAME_W, .height = FRAME_H,
-		      .format = WM_PIX_RGBA, .planes = {pixels},
+	wm_frame f = {.size = sizeof(f),
+		      .width = FRAME_W,
+		      .height = FRAME_H,
+		      .format = WM_PIX_RGBA,
+		      .planes = {pixels},
 		      .strides = {FRAME_W * 4}};
 	wm_mark *m;
 	wm_status s;

@@ -31,8 +31,7 @@ static void set(wm_mark *m, const char *name, const char *value)
  * not depend on the inputs before it. */
 static void configure(wm_mark *m, fuzz_input *in)
 {
-	static const char *const aligns[] = {"auto", "left", "center",
-					     "right"};
+	static const char *const aligns[] = {"auto", "left", "center", "right"};
 	uint8_t size = fuzz_byte(in), flags = fuzz_byte(in);
 	uint8_t angle = fuzz_byte(in);
 	char buf[32];
@@ -54,8 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t pixels[FRAME_W * FRAME_H * 4];
 	static wm_mark *m;
 	fuzz_input in = {data, size};
-	wm_frame f = {.size = sizeof(f), .width = FRAME_W, .height = FRAME_H,
-		      .format = WM_PIX_RGBA, .planes = {pixels},
+	wm_frame f = {.size = sizeof(f),
+		      .width = FRAME_W,
+		      .height = FRAME_H,
+		      .format = WM_PIX_RGBA,
+		      .planes = {pixels},
 		      .strides = {FRAME_W * 4}};
 	char *text;
 	wm_status s;

@@ -196,7 +196,7 @@ OPTION_SEEDS = {
     'output': 'metadata=false\nsource-type=http://cv.iptc.org/newscodes/'
               'digitalsourcetype/trainedAlgorithmicMedia\nquality=90\n'
               'format=webp\nmax-pixels=1000000\nencoder=libx264\ncrf=23\n'
-              'preset=veryfast\nencoder-params=tune=film\nthreads=2\n',
+              'encoder-preset=veryfast\nencoder-params=tune=film\nthreads=2\n',
     'text': 'disclosure=Made with AI\ntext-format=markdown\n'
             'text-placement=prepend\n',
     'tabs': 'size\t48px\ncolor\tnavy\nposition\tbottom\nOpacity\t0.5\n'

@@ -82,8 +82,9 @@ static bool run_failing(run_fn run, void *ctx, uint64_t n, sweep_result *r)
 
 	if (count < n) {
 		if (s != WM_OK)
-			fail_msg("n=%llu: failed with no allocation failing: %s",
-				 (unsigned long long)n, wm_last_error());
+			fail_msg(
+			    "n=%llu: failed with no allocation failing: %s",
+			    (unsigned long long)n, wm_last_error());
 		return false;
 	}
 	if (s == WM_OK) {
@@ -116,8 +117,9 @@ static void report(const char *what, const sweep_result *r)
 	printf("\n");
 }
 
-/* Every n from 1 until a run no longer reaches the n-th allocation. */
-static void sweep_all(const char *what, run_fn run, void *ctx)
+/* Every n from 1 until a run no longer reaches the n-th allocation.
+ * Returns how many failed allocations the job shrugged off. */
+static uint64_t sweep_all(const char *what, run_fn run, void *ctx)
 {
 	sweep_result r = {0};
 	uint64_t n = 1;
@@ -128,12 +130,16 @@ static void sweep_all(const char *what, run_fn run, void *ctx)
 	}
 	report(what, &r);
 	assert_true(r.runs > 1);
+	return r.recovered;
+}
 
-	/* A failed allocation that the job shrugs off changes its result
-	 * without saying so (metadata or orientation lost, for example). */
-	if (r.recovered)
-		fail_msg("%s: %llu allocation failures ignored (see above)", what,
-			 (unsigned long long)r.recovered);
+/* A failed allocation that the job shrugs off changes its result without
+ * saying so (metadata or orientation lost, for example). */
+static void assert_none_ignored(const char *what, uint64_t recovered)
+{
+	if (recovered)
+		fail_msg("%s: %llu allocation failures ignored (see above)",
+			 what, (unsigned long long)recovered);
 }
 
 /* `samples` values of n spread over the allocations of one clean run, plus
@@ -162,16 +168,22 @@ static void sweep_sampled(const char *what, run_fn run, void *ctx,
 static wm_status run_options(void *ctx)
 {
 	static const char *const lines[] = {
-		"text=Généré par IA", "color=#ff000080", "size=5%",
-		"position=top-left", "qr=https://example.com", "box=true",
-		"disclosure=Made with AI", "source-type=trainedAlgorithmicMedia",
+	    "text=Généré par IA",
+	    "color=#ff000080",
+	    "size=5%",
+	    "position=top-left",
+	    "qr=https://example.com",
+	    "box=true",
+	    "disclosure=Made with AI",
+	    "source-type=trainedAlgorithmicMedia",
 	};
 	wm_mark *m;
 	wm_status s;
 
 	(void)ctx;
 	s = wm_mark_new(&m);
-	for (size_t i = 0; s == WM_OK && i < sizeof(lines) / sizeof(*lines); i++)
+	for (size_t i = 0; s == WM_OK && i < sizeof(lines) / sizeof(*lines);
+	     i++)
 		s = wm_mark_set(m, lines[i], NULL);
 	wm_mark_free(m);
 	return s;
@@ -180,8 +192,11 @@ static wm_status run_options(void *ctx)
 static wm_status run_apply(void *ctx)
 {
 	static uint8_t px[160 * 120 * 4];
-	wm_frame f = {.size = sizeof(f), .width = 160, .height = 120,
-		      .format = WM_PIX_RGBA, .planes = {px},
+	wm_frame f = {.size = sizeof(f),
+		      .width = 160,
+		      .height = 120,
+		      .format = WM_PIX_RGBA,
+		      .planes = {px},
 		      .strides = {160 * 4}};
 	wm_mark *m;
 	wm_status s;
@@ -233,6 +248,7 @@ static wm_status run_file(void *ctx)
 	wm_mark *m;
 	wm_status s;
 
+	unlink(job->out);
 	s = wm_mark_new(&m);
 	if (s == WM_OK)
 		s = wm_mark_set(m, "threads", "1");
@@ -249,7 +265,7 @@ static wm_status run_file(void *ctx)
 static void test_options(void **state)
 {
 	(void)state;
-	sweep_all("options", run_options, NULL);
+	assert_none_ignored("options", sweep_all("options", run_options, NULL));
 }
 
 static void test_apply(void **state)
@@ -257,20 +273,23 @@ static void test_apply(void **state)
 	(void)state;
 	if (!wm_mark_apply)
 		fail_msg("wm_mark_apply is not part of this build");
-	sweep_all("apply", run_apply, NULL);
+	assert_none_ignored("apply", sweep_all("apply", run_apply, NULL));
 }
 
 static void sweep_image(const char *name, const char *format)
 {
 	memory_job job = {.format = format};
+	uint64_t recovered;
 	char what[256];
 
 	if (!wm_mark_memory)
 		fail_msg("wm_mark_memory is not part of this build");
 	job.in = read_file(name, &job.size);
-	snprintf(what, sizeof(what), "%s -> %s", name, format ? format : "same");
-	sweep_all(what, run_memory, &job);
+	snprintf(what, sizeof(what), "%s -> %s", name,
+		 format ? format : "same");
+	recovered = sweep_all(what, run_memory, &job);
 	free((void *)job.in);
+	assert_none_ignored(what, recovered);
 }
 
 static void test_png(void **state)
@@ -315,13 +334,10 @@ static void test_video(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_options),
-		cmocka_unit_test(test_apply),
-		cmocka_unit_test(test_png),
-		cmocka_unit_test(test_jpeg),
-		cmocka_unit_test(test_webp),
-		cmocka_unit_test(test_png_to_jpeg),
-		cmocka_unit_test(test_video),
+	    cmocka_unit_test(test_options), cmocka_unit_test(test_apply),
+	    cmocka_unit_test(test_png),	    cmocka_unit_test(test_jpeg),
+	    cmocka_unit_test(test_webp),    cmocka_unit_test(test_png_to_jpeg),
+	    cmocka_unit_test(test_video),
 	};
 
 	if (argc < 2) {

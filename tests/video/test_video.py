@@ -107,7 +107,8 @@ def frames(path, w, h, pix="gray"):
     """Decoded frames as displayed (ffmpeg applies the display matrix)."""
     out = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path),
-         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix, "-"], check=True,
+         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix,
+         "-"], check=True,
         capture_output=True).stdout
     dtype = np.uint16 if pix.endswith("le") else np.uint8
     return np.frombuffer(out, dtype).reshape(-1, h, w).astype(np.int32)
@@ -341,10 +342,28 @@ def test_keeps_aspect_fields_and_offsets(tmp_path):
     assert packets(out, "a") == packets(src, "a")
 
 
+def test_mark_predistorted_on_non_square_pixels(tmp_path):
+    """With 2:1 pixels the mark is half as wide in stored pixels, so that it
+    looks the same once displayed."""
+    boxes = {}
+    for sar in (1, 2):
+        src, out = tmp_path / f"sar{sar}.mkv", tmp_path / f"out{sar}.mkv"
+        ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=25",
+               "-frames:v", "3", "-vf", f"setsar={sar}", "-pix_fmt",
+               "yuv420p", "-c:v", "ffv1", str(src))
+        assert mark(src, out) == (WM_OK, "")
+        assert probe(out)["streams"][0]["sample_aspect_ratio"] == f"{sar}:1"
+        ys, xs = np.nonzero(frames(src, W, H)[0] != frames(out, W, H)[0])
+        boxes[sar] = (xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
+    assert abs(boxes[2][0] * 2 - boxes[1][0]) <= 3
+    assert abs(boxes[2][1] - boxes[1][1]) <= 1
+
+
 def test_variable_frame_rate_timestamps_kept(tmp_path):
     src, out = tmp_path / "vfr.mp4", tmp_path / "out.mp4"
     ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30",
-           "-frames:v", "20", "-vf", "setpts=PTS+if(gte(N\\,10)\\,0.25/TB\\,0)",
+           "-frames:v", "20", "-vf",
+           "setpts=PTS+if(gte(N\\,10)\\,0.25/TB\\,0)",
            "-fps_mode", "vfr", "-pix_fmt", "yuv420p", "-c:v", "libx264",
            "-preset", "ultrafast", "-threads", "2", str(src))
     before = sorted(p[0] for p in packets(src, "v"))
@@ -391,6 +410,18 @@ def test_existing_output_is_kept(clips, tmp_path):
     assert status == WM_ERR_EXISTS and "out.mp4" in msg
     assert out.read_bytes() == b"precious"
     assert leftovers(tmp_path, {"out.mp4"}) == []
+
+
+def test_in_place_only_when_asked(clips, tmp_path):
+    clip = tmp_path / "clip.mp4"
+    shutil.copy(clips / "h264_aac.mp4", clip)
+    status, msg = mark(clip, clip, flags=1)
+    assert status == 1 and "clip.mp4" in msg
+    assert clip.read_bytes() == (clips / "h264_aac.mp4").read_bytes()
+    assert mark(clip, clip, flags=2) == (WM_OK, "")
+    assert probe(clip)["format"]["tags"]["comment"] == "AI-generated"
+    assert packets(clip, "a") == packets(clips / "h264_aac.mp4", "a")
+    assert leftovers(tmp_path, {"clip.mp4"}) == []
 
 
 def test_fragmented_mp4_to_pipe(clips, tmp_path):
@@ -463,7 +494,7 @@ def test_encoder_without_the_pixel_format(clips, tmp_path):
     assert leftovers(tmp_path, set()) == []
 
 
-# ---- bad inputs ---------------------------------------------------------------
+# ---- bad inputs -------------------------------------------------------------
 
 
 def make_bad(kind, d, clips):
@@ -519,6 +550,14 @@ def test_missing_encoder(clips, tmp_path):
     assert leftovers(tmp_path, set()) == []
 
 
+def test_mark_failure_names_the_video(clips, tmp_path):
+    status, msg = mark(clips / "h264_aac.mp4", tmp_path / "out.mp4",
+                       ["logo=/nonexistent/logo.png"])
+    assert status == WM_ERR_NOT_FOUND
+    assert "h264_aac.mp4" in msg and "logo.png" in msg
+    assert leftovers(tmp_path, set()) == []
+
+
 def test_bad_encoder_params(clips, tmp_path):
     status, msg = mark(clips / "h264_aac.mp4", tmp_path / "out.mp4",
                        ["encoder-params=nosuchoption=1"])
@@ -526,7 +565,7 @@ def test_bad_encoder_params(clips, tmp_path):
     assert leftovers(tmp_path, set()) == []
 
 
-# ---- loading ------------------------------------------------------------------
+# ---- loading ----------------------------------------------------------------
 
 CHILD = r"""
 import ctypes, os, sys
@@ -600,4 +639,45 @@ def test_av1_family_kept(tmp_path):
     v = probe(out)["streams"][0]
     assert v["codec_name"] == "av1" and v["pix_fmt"] == "yuv420p"
     assert frames(out, 160, 90).shape[0] == 10
+
+
+LOG_CHILD = r"""
+import ctypes, os, sys
+lib = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+got = []
+cb = LOG(lambda user, level, msg: got.append(msg.decode()))
+lib.wm_set_log_callback.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+lib.wm_set_log_callback(cb, None)
+m = ctypes.c_void_p()
+lib.wm_mark_new(ctypes.byref(m))
+lib.wm_mark_set(m, b"threads=2", None)
+s = lib.wm_mark_file(m, sys.argv[1].encode(), sys.argv[2].encode(), None)
+print(s, sum(g.startswith("ffmpeg: [libx264") for g in got))
+"""
+
+
+@pytest.mark.parametrize("ask", [False, True])
+def test_ffmpeg_messages_routed_only_when_asked(clips, tmp_path, ask):
+    env = {k: v for k, v in os.environ.items() if k != "WMARK_FFMPEG_LOG"}
+    if ask:
+        env["WMARK_FFMPEG_LOG"] = "1"
+    r = subprocess.run(
+        [sys.executable, "-c", LOG_CHILD, str(clips / "no_audio.mp4"),
+         str(tmp_path / "out.mp4")], env=env, capture_output=True,
+        text=True, check=True)
+    status, routed = r.stdout.split()
+    assert status == "0" and r.stderr == ""
+    assert (int(routed) > 0) == ask
+
+
+@pytest.mark.skipif(not shutil.which("nm"), reason="nm is not installed")
+def test_module_exports_one_entry_point():
+    module = os.environ.get("WMARK_VIDEO_MODULE")
+    if not module:
+        pytest.skip("WMARK_VIDEO_MODULE not set")
+    out = subprocess.run(["nm", "-D", "--defined-only", module], check=True,
+                         capture_output=True, text=True).stdout
+    assert [line.split()[-1] for line in out.splitlines()] == \
+        ["wm_video_module_entry"]
 
