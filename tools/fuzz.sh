@@ -61,9 +61,9 @@ max_len() {
 }
 
 # With the shared runtime, libraries linked before it are harmless. The
-# leak suppressions need full stacks (tests/fuzz/lsan.supp).
+# leak suppressions need full stacks (tests/lsan.supp).
 asan_options=${ASAN_OPTIONS:-detect_leaks=1}:verify_asan_link_order=0
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 
 # Full stacks cost time on every allocation; only the harnesses that draw
 # text reach fontconfig and need them.

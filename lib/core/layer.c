@@ -26,7 +26,7 @@ enum { SPAN_BLEND, SPAN_DENSE, SPAN_OPAQUE };
  * the frame as it is) so that kernels see fewer, longer runs; the SIMD
  * kernels neither read nor write the frame for whole vectors of alpha 0,
  * so a joined gap costs little, while each run costs a call and a tail. */
-#define SPAN_MERGE_GAP 8
+#define SPAN_MERGE_GAP 16
 
 /* Runs of alpha 255 at least this long become spans of their own, applied
  * (at full opacity) as a copy of the finished destination bytes: no read
@@ -51,6 +51,7 @@ typedef struct span {
 	int32_t x; /* first sample, relative to the plane box */
 	int32_t n;
 	int32_t type; /* SPAN_* */
+	int32_t pad;  /* transparent samples after the n (see add_blend) */
 	size_t off;   /* the span's layer samples in the plane's data */
 	size_t copy;  /* SPAN_OPAQUE: its destination bytes in the data */
 } span;
@@ -162,7 +163,7 @@ static void memo_update(conv_memo *m, const uint8_t rgb[3])
 }
 
 /* Straight colour and alpha of a premultiplied RGBA pixel. */
-static unsigned straight(uint32_t px, uint8_t rgb[3])
+static unsigned unpremultiply(uint32_t px, uint8_t rgb[3])
 {
 	uint8_t b[4];
 	unsigned a;
@@ -191,7 +192,7 @@ static unsigned block_value(conv_memo *m, const uint32_t *px, int n,
 
 	val[0] = val[1] = val[2] = 0;
 	for (int i = 0; i < n; i++) {
-		unsigned a = straight(px[i], rgb);
+		unsigned a = unpremultiply(px[i], rgb);
 
 		if (!a)
 			continue;
@@ -256,8 +257,8 @@ static const cache_entry *lookup(grid *g, const uint32_t key[4], int n)
 
 static bool same_key(const uint32_t a[4], const uint32_t b[4])
 {
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) ==
-	       0;
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		(a[3] ^ b[3])) == 0;
 }
 
 /* Whether the `n` raster pixels from p are all 0 (n a multiple of 4). */
@@ -412,7 +413,6 @@ static void plane_kind(layer_plane *lp, const wm__format_desc *d,
 	}
 }
 
-
 /* What each destination sample of the plane takes (layer.sel). */
 static void plane_select(layer_plane *lp, const char *layout)
 {
@@ -436,13 +436,12 @@ static void plane_select(layer_plane *lp, const char *layout)
 /* Whether at least 3/4 of the run's alphas are neither 0 nor 255. */
 static int is_dense(const uint8_t *alpha, int start, int end)
 {
-	int partial = 0;
+	int zero = 0;
 
 	for (int i = start; i < end; i++)
-		partial += alpha[i] != 0 && alpha[i] != 255;
-	return 4 * partial >= 3 * (end - start);
+		zero += alpha[i] == 0;
+	return 8 * zero < (end - start);
 }
-
 
 /* Room for `n` more bytes of plane data; NULL when out of memory. */
 static uint8_t *data_grow(layer_plane *lp, size_t n)
@@ -463,8 +462,8 @@ static uint8_t *data_grow(layer_plane *lp, size_t n)
 }
 
 /* Writes samples [i0, i1) of the grid row in the plane's layer form. */
-static void write_samples(const layer_plane *lp, const grid *g, int i0,
-			  int i1, uint8_t *out)
+static void write_samples(const layer_plane *lp, const grid *g, int i0, int i1,
+			  uint8_t *out)
 {
 	uint16_t *o16 = (uint16_t *)(void *)out;
 	uint32_t maxv = (uint32_t)g->memo.cv->maxv;
@@ -481,7 +480,9 @@ static void write_samples(const layer_plane *lp, const grid *g, int i0,
 	for (int i = i0; i < i1; i++) {
 		for (int k = 0; k < lp->comps; k++) {
 			int s = lp->sel[k];
-			uint32_t c = s < 3 ? g->v[s][i] : s == 3 ? maxv : g->a[i];
+			uint32_t c = s < 3    ? g->v[s][i]
+				     : s == 3 ? maxv
+					      : g->a[i];
 
 			switch (lp->kind) {
 			case KIND_PAIRS8:
@@ -568,9 +569,9 @@ static void opaque_bytes(const layer_plane *lp, const uint8_t *src, int n,
  * spans also keep the bytes they leave in the frame at full opacity.
  */
 static wm_status add_span(layer_plane *lp, const grid *g, int i0, int i1,
-			  int type)
+			  int pad, int type)
 {
-	size_t src = (size_t)(i1 - i0) * (size_t)lp->src_bpp;
+	size_t src = (size_t)(i1 + pad - i0) * (size_t)lp->src_bpp;
 	size_t dst = type == SPAN_OPAQUE ? (size_t)(i1 - i0) * lp->dst_bpp : 0;
 	uint8_t *out = data_grow(lp, src + dst);
 	span *sp;
@@ -590,8 +591,8 @@ static wm_status add_span(layer_plane *lp, const grid *g, int i0, int i1,
 	if (type != SPAN_OPAQUE && is_dense(g->a, i0, i1))
 		type = SPAN_DENSE;
 	sp = &lp->spans[lp->span_count++];
-	*sp = (span){i0, i1 - i0, type, lp->data_len, lp->data_len + src};
-	write_samples(lp, g, i0, i1, out);
+	*sp = (span){i0, i1 - i0, type, pad, lp->data_len, lp->data_len + src};
+	write_samples(lp, g, i0, i1 + pad, out);
 	if (type == SPAN_OPAQUE)
 		opaque_bytes(lp, out, i1 - i0, out + src);
 	lp->data_len += src + dst;
@@ -602,15 +603,26 @@ static wm_status add_span(layer_plane *lp, const grid *g, int i0, int i1,
  * A blended piece [i0, i1) without its transparent ends. P010 keeps them:
  * there the kernels clear the 6 low bits of every sample a run passes
  * over, alpha 0 included, and a covered run's bytes do not depend on how
- * it is cut into spans.
+ * it is cut into spans. 8-bit pieces are then grown with transparent
+ * samples, up to `limit` (where the next span or the box starts), to a
+ * multiple of 8 samples: the vector kernels then never fall back to their
+ * scalar loop for the last few samples.
  */
-static wm_status add_blend(layer_plane *lp, const grid *g, int i0, int i1)
+static wm_status add_blend(layer_plane *lp, const grid *g, int i0, int i1,
+			   int limit)
 {
+	int pad = 0;
+
 	while (!lp->shift && i0 < i1 && !g->a[i0])
 		i0++;
 	while (!lp->shift && i1 > i0 && !g->a[i1 - 1])
 		i1--;
-	return i0 < i1 ? add_span(lp, g, i0, i1, SPAN_BLEND) : WM_OK;
+	if (i0 == i1)
+		return WM_OK;
+	while (lp->kind == KIND_PAIRS8 && (i1 + pad - i0) * lp->comps % 8 &&
+	       i1 + pad < limit)
+		pad++;
+	return add_span(lp, g, i0, i1, pad, SPAN_BLEND);
 }
 
 /* One covered run [start, end): opaque stretches of at least OPAQUE_MIN
@@ -629,12 +641,16 @@ static wm_status add_run(layer_plane *lp, const grid *g, int start, int end)
 			i += i == o;
 			continue;
 		}
-		st = add_blend(lp, g, piece, o);
+		st = add_blend(lp, g, piece, o, o);
 		if (st == WM_OK)
-			st = add_span(lp, g, o, i, SPAN_OPAQUE);
+			st = add_span(lp, g, o, i, 0, SPAN_OPAQUE);
 		piece = i;
 	}
-	return st == WM_OK ? add_blend(lp, g, piece, end) : st;
+	/* The next run starts at least SPAN_MERGE_GAP samples further. */
+	if (st == WM_OK)
+		st = add_blend(lp, g, piece, end,
+			       end + 8 < g->w ? end + 8 : g->w);
+	return st;
 }
 
 /* The spans of one grid row for one plane: runs of non-zero alpha, joined
@@ -864,7 +880,7 @@ static void apply_span(const wm__kernels *k, const layer_plane *lp,
 		       const span *sp, uint8_t *row, int pw, unsigned g)
 {
 	int a = lp->x + sp->x;
-	int b = a + sp->n;
+	int b = a + sp->n + sp->pad;
 	int skip = a < 0 ? -a : 0;
 	uint8_t *dst;
 

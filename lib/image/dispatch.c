@@ -104,7 +104,7 @@ static wm_status refuse(const wm__image *im, wm__sniff sn, FILE *fp)
 	char hex[32];
 	size_t n;
 
-	if (sn.kind == WM__IMG_DAMAGED)
+	if (sn.kind == WM__IMG_DAMAGED && !sn.show_bytes)
 		return wm__error(WM_ERR_CORRUPT, "%s: %s", im->name, sn.name);
 	if (sn.kind == WM__IMG_UNHANDLED)
 		return wm__error(WM_ERR_UNSUPPORTED,
@@ -113,10 +113,13 @@ static wm_status refuse(const wm__image *im, wm__sniff sn, FILE *fp)
 				 im->name, sn.name);
 	rewind(fp);
 	n = fread(head, 1, sizeof(head), fp);
+	wm__hex_bytes(hex, sizeof(hex), head, n);
+	if (sn.kind == WM__IMG_DAMAGED)
+		return wm__error(WM_ERR_CORRUPT, "%s: %s (bytes: %s)", im->name,
+				 sn.name, hex);
 	if (n == 0)
 		return wm__error(WM_ERR_CORRUPT, "%s: the file is empty",
 				 im->name);
-	wm__hex_bytes(hex, sizeof(hex), head, n);
 	return wm__error(WM_ERR_UNSUPPORTED,
 			 "%s: not an image or video this library knows "
 			 "(starts with %s)",
@@ -226,6 +229,10 @@ wm_status wm_mark_file(wm_mark *m, const char *in, const char *out,
 	if (!m || !in || !out)
 		return wm__error(WM_ERR_INVALID_ARGUMENT,
 				 "wm_mark_file: NULL argument");
+	if (!*in || !*out)
+		return wm__error(WM_ERR_INVALID_ARGUMENT,
+				 "wm_mark_file: %s path is empty",
+				 *in ? "output" : "input");
 	s = check_job(job);
 	if (s == WM_OK)
 		s = open_input(in, &fp);
@@ -289,7 +296,7 @@ static wm_status mark_memory_named(wm_mark *m, const char *name, const void *in,
 	sn = wm__image_sniff(im.in);
 	if (sn.kind == WM__IMG_VIDEO)
 		s = wm__error(WM_ERR_UNSUPPORTED,
-			      "%s: a %s video; videos are marked from files",
+			      "%s: a video (%s); videos are marked from files",
 			      name, sn.name);
 	else if (sn.kind >= WM__IMG_VIDEO || sn.kind == WM__IMG_UNKNOWN)
 		s = refuse(&im, sn, im.in);
@@ -452,6 +459,9 @@ wm_status wm_probe_file(const char *path, wm_media_info *info)
 		return wm__error(
 		    WM_ERR_INVALID_ARGUMENT,
 		    "wm_probe_file: NULL argument or size not set");
+	if (!*path)
+		return wm__error(WM_ERR_INVALID_ARGUMENT,
+				 "wm_probe_file: input path is empty");
 	s = open_input(path, &fp);
 	if (s != WM_OK)
 		return s;

@@ -41,6 +41,7 @@ void wm__meta_free(wm__meta *m)
 	wm__blob_free(&m->icc);
 	wm__blob_free(&m->exif);
 	wm__blob_free(&m->xmp);
+	m->icc_name[0] = '\0';
 }
 
 unsigned wm__image_bpp(wm_pixel_format f)

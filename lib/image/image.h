@@ -26,6 +26,7 @@ enum {
 typedef struct wm__sniff {
 	int kind;
 	const char *name; /* "GIF", "AVIF", "12-bit JPEG"... */
+	bool show_bytes;  /* messages add the file's first bytes */
 } wm__sniff;
 
 /* Tells the format from the first bytes of a file and, for JPEG, from the
@@ -45,6 +46,7 @@ void wm__blob_free(wm__blob *b);
 /* Metadata carried from the input to the output. */
 typedef struct wm__meta {
 	wm__blob icc;
+	char icc_name[80]; /* a PNG iCCP profile name (1-79 bytes), or "" */
 	wm__blob exif;	 /* TIFF structure, without the "Exif\0\0" prefix */
 	wm__blob xmp;	 /* the main XMP packet */
 	int orientation; /* EXIF orientation, 1 when absent or invalid */

@@ -258,6 +258,20 @@ static wm_status write_markers(jdst *o, j_decompress_ptr src)
 	return WM_OK;
 }
 
+/*
+ * libjpeg writes the JFIF (APP0) and Adobe (APP14) segments itself, and
+ * jpeg_set_colorspace turns them on by colour space; a file that had
+ * neither must not gain them. Decoders then tell the colour space the same
+ * way as for the input (the component ids are copied with the tables).
+ * Their contents are libjpeg's: JFIF version and density are copied, the
+ * Adobe transform follows the output's colour space.
+ */
+static void keep_app_markers(jdst *o, j_decompress_ptr src)
+{
+	o->c.write_JFIF_header = src->saw_JFIF_marker;
+	o->c.write_Adobe_marker = src->saw_Adobe_marker;
+}
+
 /* Output settings taken from a JPEG input: sampling, tables (unless a
  * quality is given), progressive or arithmetic coding, restart interval. */
 static void settings_from(jdst *o, j_decompress_ptr src, int quality)
@@ -277,6 +291,7 @@ static void settings_from(jdst *o, j_decompress_ptr src, int quality)
 	o->c.restart_interval = src->restart_interval;
 	if (src->progressive_mode)
 		jpeg_simple_progression(&o->c);
+	keep_app_markers(o, src);
 }
 
 static void dst_close(jdst *o)
@@ -839,6 +854,7 @@ static void enc_settings(jdst *o, j_decompress_ptr src, wm_pixel_format f)
 	o->c.input_components = gray ? 1 : 3;
 	if (!gray && src->jpeg_color_space == JCS_GRAYSCALE) {
 		jpeg_set_colorspace(&o->c, JCS_YCbCr);
+		keep_app_markers(o, src);
 		for (i = 0; q <= 0 && i < 3; i++)
 			o->c.comp_info[i].quant_tbl_no = 0;
 	}

@@ -147,8 +147,10 @@ static wm_status read_meta(png_dec *p)
 	int comp, n, i;
 	wm_status s = WM_OK;
 
-	if (png_get_iCCP(p->png, p->info, &name, &comp, &prof, &plen))
+	if (png_get_iCCP(p->png, p->info, &name, &comp, &prof, &plen)) {
 		s = wm__blob_set(&m->icc, prof, plen);
+		snprintf(m->icc_name, sizeof(m->icc_name), "%s", name);
+	}
 	if (s == WM_OK && png_get_eXIf_1(p->png, p->info, &elen, &exif))
 		s = wm__blob_set(&m->exif, exif, elen);
 	n = png_get_text(p->png, p->info, &text, NULL);
@@ -361,8 +363,9 @@ static void set_meta(png_enc *p)
 	png_text t;
 
 	if (m->icc.size && !png_get_valid(p->png, p->info, PNG_INFO_sRGB))
-		png_set_iCCP(p->png, p->info, "ICC profile", 0, m->icc.data,
-			     (png_uint_32)m->icc.size);
+		png_set_iCCP(p->png, p->info,
+			     m->icc_name[0] ? m->icc_name : "ICC profile", 0,
+			     m->icc.data, (png_uint_32)m->icc.size);
 	if (m->exif.size)
 		png_set_eXIf_1(p->png, p->info, (png_uint_32)m->exif.size,
 			       m->exif.data);

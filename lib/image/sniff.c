@@ -5,7 +5,15 @@
 
 static wm__sniff found(int kind, const char *name)
 {
-	wm__sniff s = {kind, name};
+	wm__sniff s = {kind, name, false};
+
+	return s;
+}
+
+/* For damage with no known cause: the message shows the first bytes. */
+static wm__sniff found_with_bytes(int kind, const char *name)
+{
+	wm__sniff s = {kind, name, true};
 
 	return s;
 }
@@ -98,6 +106,33 @@ static wm__sniff sniff_jpeg(FILE *fp)
 	return found(WM__IMG_JPEG, "JPEG");
 }
 
+static bool is_line_byte(uint8_t c)
+{
+	return c == '\r' || c == '\n' || c == 0x1a;
+}
+
+/*
+ * Whether the PNG signature differs from the real one only in its CR, LF
+ * and Ctrl-Z bytes, which is what a text-mode transfer changes (CR LF to
+ * LF or back, CR to LF, Ctrl-Z dropped or ending the file): the bytes
+ * after "\x89PNG" up to the IHDR length (which starts with 0) must all be
+ * such bytes, with at least one line ending and at most one Ctrl-Z.
+ */
+static bool png_line_endings_changed(const uint8_t *b, size_t n)
+{
+	size_t i, crlf = 0, sub = 0;
+
+	if (memcmp(b, "\x89PNG", 4) != 0)
+		return false;
+	for (i = 4; i < n && i < 16 && is_line_byte(b[i]); i++) {
+		if (b[i] == 0x1a)
+			sub++;
+		else
+			crlf++;
+	}
+	return crlf > 0 && sub <= 1 && (i == n || b[i] == 0);
+}
+
 static wm__sniff sniff_bytes(const uint8_t *b, size_t n)
 {
 	static const uint8_t png[8] = {0x89, 'P', 'N', 'G', 13, 10, 26, 10};
@@ -106,10 +141,13 @@ static wm__sniff sniff_bytes(const uint8_t *b, size_t n)
 
 	if (n >= 8 && !memcmp(b, png, 8))
 		return found(WM__IMG_PNG, "PNG");
-	if (n >= 8 && (!memcmp(b + 1, "PNG", 3) || !memcmp(b + 4, png + 4, 4)))
+	if (n >= 8 && png_line_endings_changed(b, n))
 		return found(WM__IMG_DAMAGED,
 			     "damaged PNG signature (a text-mode transfer "
-			     "changes its line-ending bytes)");
+			     "changed its line-ending bytes)");
+	if (n >= 8 && (!memcmp(b + 1, "PNG", 3) || !memcmp(b + 4, png + 4, 4)))
+		return found_with_bytes(WM__IMG_DAMAGED,
+					"damaged PNG signature");
 	if (n >= 12 && !memcmp(b, "RIFF", 4))
 		return sniff_riff(b, n);
 	if (n >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6)))

@@ -238,6 +238,26 @@ static wm_status render_entry(wm_mark *m, const wm_frame *tmpl,
 
 /* ---- acquire and release ------------------------------------------------- */
 
+/* A mark that ends before it starts would never show while the file's
+ * metadata announces it, so it is refused (each option alone is valid,
+ * hence the check here, where both are known). */
+static wm_status check_times(const wm_mark *m)
+{
+	double start = wm__opt_double(&m->opts, WM_OPT_START);
+	double end = wm__opt_double(&m->opts, WM_OPT_END);
+
+	if (end >= 0 && end < start)
+		return wm__error(WM_ERR_BAD_VALUE,
+				 "end (%g s) is before start (%g s)", end,
+				 start);
+	if (end >= 0 && end == start)
+		return wm__error(WM_ERR_BAD_VALUE,
+				 "end (%g s) is start (%g s): the mark would "
+				 "never show",
+				 end, start);
+	return WM_OK;
+}
+
 wm_status wm__mark_acquire(wm_mark *m, const wm_frame *tmpl,
 			   const wm__raster_filter *filter,
 			   const wm__prepared **out)
@@ -254,6 +274,9 @@ wm_status wm__mark_acquire(wm_mark *m, const wm_frame *tmpl,
 		    WM_ERR_INVALID_ARGUMENT,
 		    "mark: bad frame geometry %dx%d orientation %d",
 		    tmpl->width, tmpl->height, (int)tmpl->orientation);
+	s = check_times(m);
+	if (s != WM_OK)
+		return s;
 	make_key(tmpl, filter, &k);
 	pthread_mutex_lock(&m->lock);
 	e = lookup(m, &k);

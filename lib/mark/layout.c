@@ -10,7 +10,8 @@
 #include "mark_internal.h"
 
 #define WM__MAX_TILES 20000
-#define WM__FIT_TRIES 4
+#define WM__FIT_TRIES 40 /* shrinking steps while measuring */
+#define WM__FIT_STEPS 16 /* bisection steps after that */
 
 /* A frame's geometry as the layout sees it. Layout runs in "square
  * display" space: the picture as shown, in square pixels. */
@@ -68,44 +69,69 @@ static double text_size(const wm__options *o, const wm__geom *g, double f)
 	return size < 1 ? 1 : size;
 }
 
-static wm_status render_text(wm_mark *m, const wm__geom *g, double f,
-			     double wrap, wm__raster *out)
+static void text_style(const wm_mark *m, const wm__geom *g, double f,
+		       double wrap, wm__text_style *st)
 {
 	const wm__options *o = &m->opts;
 	double size = text_size(o, g, f);
 	double max = wm__opt_px(o, WM_OPT_MAX_WIDTH, g->shorter);
-	wm__text_style st = {
-	    .size = size,
-	    .color = wm__opt_color(o, WM_OPT_COLOR),
-	    .outline_color = wm__opt_color(o, WM_OPT_OUTLINE_COLOR),
-	    .outline = wm__opt_double(o, WM_OPT_OUTLINE_WIDTH) * size,
-	    .shadow_color = wm__opt_color(o, WM_OPT_SHADOW_COLOR),
-	    .shadow = wm__opt_double(o, WM_OPT_SHADOW_OFFSET) * size,
-	    .align = auto_align(o),
-	    .line_spacing = wm__opt_double(o, WM_OPT_LINE_SPACING),
-	    .max_width = max > 0 ? max * f : wrap,
-	};
 
-	return wm__text_render(m, wm__opt_str(o, WM_OPT_TEXT), &st, out);
+	memset(st, 0, sizeof(*st));
+	st->size = size;
+	st->color = wm__opt_color(o, WM_OPT_COLOR);
+	st->outline_color = wm__opt_color(o, WM_OPT_OUTLINE_COLOR);
+	st->outline = wm__opt_double(o, WM_OPT_OUTLINE_WIDTH) * size;
+	st->shadow_color = wm__opt_color(o, WM_OPT_SHADOW_COLOR);
+	st->shadow = wm__opt_double(o, WM_OPT_SHADOW_OFFSET) * size;
+	st->align = auto_align(o);
+	st->line_spacing = wm__opt_double(o, WM_OPT_LINE_SPACING);
+	st->max_width = max > 0 ? max * f : wrap;
+}
+
+static bool has_text(const wm_mark *m)
+{
+	return !wm__text_blank(wm__opt_str(&m->opts, WM_OPT_TEXT));
+}
+
+static wm_status render_text(wm_mark *m, const wm__geom *g, double f,
+			     double wrap, wm__raster *out)
+{
+	wm__text_style st;
+
+	text_style(m, g, f, wrap, &st);
+	return wm__text_render(m, wm__opt_str(&m->opts, WM_OPT_TEXT), &st,
+			       out);
+}
+
+static wm_status ensure_logo(wm_mark *m)
+{
+	if (m->logo.pixels)
+		return WM_OK;
+	return wm__logo_decode(wm__opt_str(&m->opts, WM_OPT_LOGO), &m->logo);
+}
+
+/* The logo's size at scale factor f (the logo is decoded). */
+static void logo_size(const wm_mark *m, const wm__geom *g, double f, int *w,
+		      int *h)
+{
+	double scale = wm__opt_double(&m->opts, WM_OPT_SCALE);
+	double lw = (scale > 0 ? scale * g->dw : m->logo.width) * f;
+	double lh = lw * m->logo.height / m->logo.width;
+
+	*w = lw < 1 ? 1 : (int)lround(lw);
+	*h = lh < 1 ? 1 : (int)lround(lh);
 }
 
 static wm_status render_logo(wm_mark *m, const wm__geom *g, double f,
 			     wm__raster *out)
 {
-	const char *path = wm__opt_str(&m->opts, WM_OPT_LOGO);
-	double scale = wm__opt_double(&m->opts, WM_OPT_SCALE);
-	double w, h;
-	wm_status s;
+	int w, h;
+	wm_status s = ensure_logo(m);
 
-	if (!m->logo.pixels) {
-		s = wm__logo_decode(path, &m->logo);
-		if (s != WM_OK)
-			return s;
-	}
-	w = (scale > 0 ? scale * g->dw : m->logo.width) * f;
-	h = w * m->logo.height / m->logo.width;
-	return wm__canvas_resize(&m->logo, w < 1 ? 1 : (int)lround(w),
-				 h < 1 ? 1 : (int)lround(h), out);
+	if (s != WM_OK)
+		return s;
+	logo_size(m, g, f, &w, &h);
+	return wm__canvas_resize(&m->logo, w, h, out);
 }
 
 /* Module size: the option, else about 15% of the shorter side for the
@@ -230,16 +256,15 @@ static double angle_of(const wm__options *o)
 }
 
 /* Size of a w x h mark once turned (as wm__canvas_rotate makes it). */
-static void turned_size(const wm__options *o, int w, int h, int *tw, int *th)
+static void turned_size(const wm__options *o, double *w, double *h)
 {
-	double t = angle_of(o) * M_PI / 180.0;
+	double t = angle_of(o) * M_PI / 180.0, tw;
 
-	*tw = w;
-	*th = h;
 	if (angle_of(o) == 0)
 		return;
-	*tw = (int)ceil(fabs(w * cos(t)) + fabs(h * sin(t))) + 2;
-	*th = (int)ceil(fabs(w * sin(t)) + fabs(h * cos(t))) + 2;
+	tw = ceil(fabs(*w * cos(t)) + fabs(*h * sin(t))) + 2;
+	*h = ceil(fabs(*w * sin(t)) + fabs(*h * cos(t))) + 2;
+	*w = tw;
 }
 
 static wm_status turn(const wm__options *o, wm__raster *r)
@@ -271,13 +296,11 @@ static wm_status render_mark(wm_mark *m, const wm__geom *g, double f,
 	memset(out, 0, sizeof(*out));
 	if (wm__opt_str(o, WM_OPT_LOGO)[0])
 		s = render_logo(m, g, f, &p[PIECE_LOGO]);
-	if (s == WM_OK && wm__opt_str(o, WM_OPT_TEXT)[0])
+	if (s == WM_OK && has_text(m))
 		s = render_text(m, g, f, wrap, &p[PIECE_TEXT]);
 	if (s == WM_OK && wm__opt_str(o, WM_OPT_QR)[0])
 		s = render_qr(m, g, f, &p[PIECE_QR]);
-	if (s == WM_OK && !p[0].pixels && !p[1].pixels && !p[2].pixels)
-		s = wm__canvas_new(1, 1, out); /* nothing to draw */
-	else if (s == WM_OK)
+	if (s == WM_OK)
 		s = combine(o, p, 0.3 * size, out);
 	for (int i = 0; i < PIECE_COUNT; i++)
 		wm__canvas_free(&p[i]);
@@ -305,8 +328,8 @@ static wm_status qr_too_small(wm_mark *m, const wm__geom *g, int aw, int ah)
 			 WM__QR_MIN_MODULE, g->pw, g->ph, aw, ah);
 }
 
-/* Shrinks a mark that still does not fit after re-rendering smaller (its
- * text is at the 1-pixel minimum). */
+/* Shrinks a mark that still does not fit at the smallest scale (its text
+ * at the 1-pixel minimum) or that measured a little smaller than drawn. */
 static wm_status squeeze(wm__raster *r, int aw, int ah)
 {
 	double k = fmin((double)aw / r->width, (double)ah / r->height);
@@ -323,69 +346,181 @@ static wm_status squeeze(wm__raster *r, int aw, int ah)
 }
 
 /* A first guess of the scale: text no taller than the room, a logo no
- * larger, so that huge sizes never draw huge canvases first. */
+ * larger. */
 static wm_status first_scale(wm_mark *m, const wm__geom *g, int aw, int ah,
 			     double *f)
 {
 	const wm__options *o = &m->opts;
 	double size = wm__opt_px(o, WM_OPT_SIZE, g->shorter);
-	double scale = wm__opt_double(o, WM_OPT_SCALE), lw, lh;
+	int lw, lh;
 	wm_status s;
 
 	*f = 1.0;
-	if (wm__opt_str(o, WM_OPT_TEXT)[0] && size > ah)
+	if (has_text(m) && size > ah)
 		*f = ah / size;
 	if (!wm__opt_str(o, WM_OPT_LOGO)[0])
 		return WM_OK;
-	if (!m->logo.pixels) {
-		s = wm__logo_decode(wm__opt_str(o, WM_OPT_LOGO), &m->logo);
-		if (s != WM_OK)
-			return s;
-	}
-	lw = scale > 0 ? scale * g->dw : m->logo.width;
-	lh = lw * m->logo.height / m->logo.width;
-	*f = fmin(*f, fmin(aw / lw, ah / lh));
+	s = ensure_logo(m);
+	if (s != WM_OK)
+		return s;
+	logo_size(m, g, 1.0, &lw, &lh);
+	*f = fmin(*f, fmin((double)aw / lw, (double)ah / lh));
 	*f = fmin(*f, 1.0);
 	return WM_OK;
 }
 
+/* The size render_mark draws at scale factor f, from measurement alone
+ * (nothing is rasterised), including the box and the turn. */
+static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f,
+			      double wrap, double *w, double *h)
+{
+	const wm__options *o = &m->opts;
+	bool column = (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) >=
+		      WM__LOGO_ABOVE;
+	double size = text_size(o, g, f), along = 0, across = 0;
+	double pw[PIECE_COUNT] = {0}, ph[PIECE_COUNT] = {0};
+	int n = 0, lw, lh, module, modules = 0;
+	wm_status s = WM_OK;
+
+	if (wm__opt_str(o, WM_OPT_LOGO)[0]) {
+		logo_size(m, g, f, &lw, &lh); /* first_scale decoded it */
+		pw[PIECE_LOGO] = lw;
+		ph[PIECE_LOGO] = lh;
+	}
+	if (has_text(m)) {
+		wm__text_style st;
+
+		text_style(m, g, f, wrap, &st);
+		s = wm__text_measure(m, wm__opt_str(o, WM_OPT_TEXT), &st,
+				     &pw[PIECE_TEXT], &ph[PIECE_TEXT]);
+	}
+	if (s == WM_OK && wm__opt_str(o, WM_OPT_QR)[0]) {
+		s = qr_module(m, g, f, &module);
+		if (s == WM_OK)
+			s = wm__qr_modules(wm__opt_str(o, WM_OPT_QR),
+					   (int)wm__opt_int(o, WM_OPT_QR_LEVEL),
+					   &modules);
+		pw[PIECE_QR] = ph[PIECE_QR] =
+		    (double)(modules + 2 * WM__QR_QUIET) * module;
+	}
+	if (s != WM_OK)
+		return s;
+	for (int i = 0; i < PIECE_COUNT; i++) {
+		if (pw[i] <= 0)
+			continue;
+		along += (column ? ph[i] : pw[i]) + (n++ ? 0.3 * size : 0);
+		across = fmax(across, column ? pw[i] : ph[i]);
+	}
+	*w = column ? floor(across) : ceil(along);
+	*h = column ? ceil(along) : floor(across);
+	if (wm__opt_int(o, WM_OPT_BOX)) {
+		double pad = 2 * lround(wm__opt_double(o, WM_OPT_BOX_PADDING) *
+					size);
+
+		*w += pad;
+		*h += pad;
+	}
+	turned_size(o, w, h);
+	return WM_OK;
+}
+
+static wm_status fits(wm_mark *m, const wm__geom *g, double f, int aw,
+		      int ah, bool *ok, double *ratio)
+{
+	double w, h;
+	wm_status s = measure_mark(m, g, f, aw, &w, &h);
+
+	*ok = s == WM_OK && w <= aw && h <= ah;
+	*ratio = s == WM_OK ? fmin(aw / w, ah / h) : 0.5;
+	return s;
+}
+
+/*
+ * The largest scale factor, at most the first guess, at which the mark
+ * fits in aw x ah once turned, found by measuring only. Wrapped text gets
+ * shorter as it gets narrower, so its height is not proportional to the
+ * scale: the search shrinks until it fits, then bisects.
+ */
+static wm_status fit_scale(wm_mark *m, const wm__geom *g, int aw, int ah,
+			   double *f)
+{
+	double hi, ratio;
+	bool ok;
+	wm_status s = first_scale(m, g, aw, ah, f);
+
+	if (s == WM_OK)
+		s = fits(m, g, *f, aw, ah, &ok, &ratio);
+	if (s != WM_OK || ok)
+		return s;
+	hi = *f;
+	for (int i = 0; i < WM__FIT_TRIES && !ok && s == WM_OK; i++) {
+		hi = *f;
+		*f *= fmin(0.98 * ratio, 0.98);
+		s = fits(m, g, *f, aw, ah, &ok, &ratio);
+	}
+	for (int i = 0; i < WM__FIT_STEPS && ok && s == WM_OK; i++) {
+		double mid = (*f + hi) / 2;
+		bool mid_ok;
+
+		s = fits(m, g, mid, aw, ah, &mid_ok, &ratio);
+		if (mid_ok)
+			*f = mid;
+		else
+			hi = mid;
+	}
+	return s;
+}
+
+/* Text smaller than this is not read, however sharp. Frames whose shorter
+ * side is below WM__TINY_FRAME (icons, thumbnails) are expected to get
+ * such marks and draw them without comment. */
+#define WM__LEGIBLE_PX 6.0
+#define WM__TINY_FRAME 150
+
+static void warn_illegible(wm_mark *m, const wm__geom *g, double f,
+			   double shrink)
+{
+	double asked = wm__opt_px(&m->opts, WM_OPT_SIZE, g->shorter);
+	double drawn = text_size(&m->opts, g, f) * shrink;
+
+	if (drawn >= WM__LEGIBLE_PX || g->shorter < WM__TINY_FRAME ||
+	    !has_text(m))
+		return;
+	wm__log(WM_LOG_WARNING,
+		"text: drawn %.1f px high (asked %.1f px) to fit the %dx%d "
+		"frame, below the %.0f px that can be read; shorten the text",
+		drawn, asked, g->dw, g->dh, WM__LEGIBLE_PX);
+}
+
 /* Renders the mark at the largest scale (at most its own) that fits in
- * aw x ah once turned. Re-rendering rather than resampling keeps text
- * sharp; only the final size is turned. */
+ * aw x ah once turned. Rendering at that scale rather than resampling
+ * keeps text sharp; only the final size is turned. */
 static wm_status render_fitted(wm_mark *m, const wm__geom *g, int aw, int ah,
 			       wm__raster *out)
 {
 	const wm__options *o = &m->opts;
-	double f;
-	int tw, th;
-	wm_status s = first_scale(m, g, aw, ah, &f);
+	double f, shrink = 1.0;
+	int drawn_h;
+	wm_status s = fit_scale(m, g, aw, ah, &f);
 
-	for (int tries = 0; s == WM_OK; tries++) {
+	if (s == WM_OK)
 		s = render_mark(m, g, f, aw, out);
-		if (s == WM_ERR_TOO_LARGE && tries < WM__FIT_TRIES) {
-			f *= 0.25; /* a very long line: try much smaller */
-			s = WM_OK;
-			continue;
-		}
-		if (s != WM_OK)
-			return s;
-		turned_size(o, out->width, out->height, &tw, &th);
-		if ((tw <= aw && th <= ah) || tries >= WM__FIT_TRIES)
-			break;
-		f *= 0.98 * fmin((double)aw / tw, (double)ah / th);
-		wm__canvas_free(out);
-	}
 	if (s == WM_OK)
 		s = turn(o, out);
 	if (s != WM_OK)
 		return s;
-	if (out->width <= aw && out->height <= ah)
-		return WM_OK;
-	if (wm__opt_str(o, WM_OPT_QR)[0]) {
-		wm__canvas_free(out);
-		return qr_too_small(m, g, aw, ah);
+	drawn_h = out->height;
+	if (out->width > aw || out->height > ah) {
+		if (wm__opt_str(o, WM_OPT_QR)[0]) {
+			wm__canvas_free(out);
+			return qr_too_small(m, g, aw, ah);
+		}
+		s = squeeze(out, aw, ah);
+		shrink = (double)out->height / drawn_h;
 	}
-	return squeeze(out, aw, ah);
+	if (s == WM_OK)
+		warn_illegible(m, g, f, shrink);
+	return s;
 }
 
 /* ---- placement ----------------------------------------------------------- */
@@ -540,6 +675,11 @@ wm_status wm__layout_render(wm_mark *m, const wm_frame *f, wm__layout *out)
 	wm_status s;
 
 	memset(out, 0, sizeof(*out));
+	if (!has_text(m) && !wm__opt_str(&m->opts, WM_OPT_LOGO)[0] &&
+	    !wm__opt_str(&m->opts, WM_OPT_QR)[0])
+		return wm__error(WM_ERR_BAD_VALUE,
+				 "text: empty (nothing to draw; set a text, "
+				 "a logo or a qr)");
 	make_geom(f, &g);
 	margin = wm__opt_px(&m->opts, WM_OPT_MARGIN, g.shorter);
 	if (wm__opt_int(&m->opts, WM_OPT_TILE))

@@ -20,6 +20,7 @@ struct wm_mark {
 	 * loaded on first use. */
 	pthread_mutex_t render_lock;
 	wm__fonts *fonts;
+	struct wm__shaper *shaped; /* the text shaped with `fonts` */
 	wm__raster logo; /* decoded logo, premultiplied; pixels NULL if none */
 };
 
@@ -89,7 +90,20 @@ typedef struct wm__text_style {
 wm_status wm__text_render(wm_mark *m, const char *text,
 			  const wm__text_style *style, wm__raster *out);
 
-/* Frees the faces loaded by wm__text_render (render_lock held or unused). */
+/*
+ * The size in pixels of the block wm__text_render draws, from measurement
+ * alone: the text is shaped once and kept in the mark, and wrapping at any
+ * size is arithmetic. Call with m->render_lock held.
+ */
+wm_status wm__text_measure(wm_mark *m, const char *text,
+			   const wm__text_style *style, double *w, double *h);
+
+/* Whether `text` draws nothing: empty, or only spaces and newlines once
+ * the escapes are read and control characters dropped. */
+bool wm__text_blank(const char *text);
+
+/* Frees the faces and shaped text of wm__text_render (render_lock held or
+ * unused). */
 void wm__fonts_free(wm_mark *m);
 
 /* ---- logo (logo.c) ------------------------------------------------------ */

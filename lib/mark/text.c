@@ -16,6 +16,8 @@
 #include FT_OUTLINE_H
 #include FT_STROKER_H
 
+#define WM__REF_SIZE 64.0 /* size the advances are measured at */
+
 typedef struct wm__glyph {
 	int font;
 	unsigned gid;
@@ -39,13 +41,25 @@ typedef struct wm__run {
 	hb_script_t script;
 } wm__run;
 
-/* Everything one call of wm__text_render works with. */
+/*
+ * A text shaped once: its code points with their fonts, scripts and bidi
+ * levels, and the advance of every grapheme cluster measured at
+ * WM__REF_SIZE. Widths scale linearly with the size (outlines are drawn
+ * unhinted, bitmap strikes are scaled), so wrapping at any size and the
+ * size of the block are arithmetic on `prefix`; only the lines finally
+ * drawn are shaped again. Kept in the mark until its options change.
+ */
 typedef struct wm__shaper {
+	char *source; /* the text as given, to recognise it again */
 	wm__fonts *fonts;
 	const wm__text_style *st;
 	hb_buffer_t *buf;
 	uint32_t *cps;
 	int n;
+	double *prefix;	   /* prefix[i]: advances of cps[0..i) at ref size */
+	uint8_t *boundary; /* 1 where a grapheme cluster starts */
+	double ascent;	   /* highest ascent of the fonts used, per px */
+	double descent;
 	FriBidiLevel *levels;
 	int *font_of;
 	hb_script_t *script;
@@ -80,6 +94,61 @@ static int utf8_decode(const char *s, size_t len, uint32_t *out)
 		out[n++] = c;
 	}
 	return n;
+}
+
+/*
+ * The text option's escapes and control characters, in place; returns the
+ * new length. \n (backslash, n) starts a new line and \\ is one
+ * backslash, because shells and forms rarely pass a real newline; any other
+ * backslash is drawn. A tab becomes a space; other C0 and C1 controls have
+ * no glyph (they would be drawn as boxes), so they are dropped.
+ */
+static int clean_text(uint32_t *c, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t v = c[i];
+
+		if (v == '\\' && i + 1 < n &&
+		    (c[i + 1] == 'n' || c[i + 1] == '\\'))
+			v = c[++i] == 'n' ? '\n' : '\\';
+		else if (v == '\t')
+			v = ' ';
+		else if (v != '\n' && (v < 0x20 || (v >= 0x7f && v <= 0x9f)))
+			continue;
+		c[k++] = v;
+	}
+	return k;
+}
+
+static bool is_space(uint32_t c)
+{
+	hb_unicode_general_category_t g =
+	    hb_unicode_general_category(hb_unicode_funcs_get_default(), c);
+
+	return c == '\n' || g == HB_UNICODE_GENERAL_CATEGORY_SPACE_SEPARATOR ||
+	       g == HB_UNICODE_GENERAL_CATEGORY_LINE_SEPARATOR ||
+	       g == HB_UNICODE_GENERAL_CATEGORY_PARAGRAPH_SEPARATOR;
+}
+
+bool wm__text_blank(const char *text)
+{
+	size_t len = strlen(text);
+	uint32_t *cps;
+	int n;
+	bool blank = true;
+
+	if (wm__utf8_invalid_at(text, len) >= 0)
+		return false; /* drawing it reports the bad byte */
+	cps = wm__calloc(len + 1, sizeof(*cps));
+	if (!cps)
+		return false; /* drawing it reports the lack of memory */
+	n = clean_text(cps, utf8_decode(text, len, cps));
+	for (int i = 0; i < n && blank; i++)
+		blank = is_space(cps[i]);
+	wm__free(cps);
+	return blank;
 }
 
 static bool is_cjk(uint32_t c)
@@ -148,6 +217,17 @@ static int font_for(wm__shaper *sh, int i, int prev)
 	return prev >= 0 ? prev : 0;
 }
 
+static wm_status set_sizes(wm__shaper *sh, double px)
+{
+	for (int k = 0; k < sh->fonts->count; k++) {
+		wm_status s = wm__font_set_size(&sh->fonts->list[k], px);
+
+		if (s != WM_OK)
+			return s;
+	}
+	return WM_OK;
+}
+
 static wm_status assign_fonts(wm__shaper *sh)
 {
 	int prev = -1;
@@ -161,14 +241,7 @@ static wm_status assign_fonts(wm__shaper *sh)
 		sh->font_of[i] = font_for(sh, i, prev);
 		prev = sh->font_of[i];
 	}
-	for (int k = 0; k < sh->fonts->count; k++) {
-		wm_status s =
-		    wm__font_set_size(&sh->fonts->list[k], sh->st->size);
-
-		if (s != WM_OK)
-			return s;
-	}
-	return WM_OK;
+	return set_sizes(sh, WM__REF_SIZE);
 }
 
 static bool is_real_script(hb_script_t s)
@@ -369,25 +442,100 @@ static wm_status shape_line(wm__shaper *sh, int a, int b, wm__line *line)
 	return WM_OK;
 }
 
-static wm_status measure(wm__shaper *sh, int a, int b, double *width)
-{
-	wm__line line;
-	int keep = sh->glyph_count;
-	wm_status s = shape_line(sh, a, b, &line);
+/* ---- measuring ----------------------------------------------------------- */
 
-	sh->glyph_count = keep;
-	*width = line.width;
+/* Shapes paragraph [a, end) at the reference size and credits every
+ * glyph's advance to the first code point of its cluster. HarfBuzz gives
+ * every glyph of a grapheme cluster (a base with its marks, an emoji with
+ * its modifiers and joiners, a ligature) the same cluster value, so the
+ * code points that receive glyphs are where a line may be cut. */
+static wm_status measure_paragraph(wm__shaper *sh, int a, int end,
+				   double *adv)
+{
+	int count = split_runs(sh, a, end);
+
+	for (int i = 0; i < count; i++) {
+		const wm__run *r = &sh->runs[i];
+		wm__font *font = &sh->fonts->list[r->font];
+		double k = font->scale / 64.0;
+		hb_glyph_info_t *info;
+		hb_glyph_position_t *pos;
+		unsigned n;
+
+		hb_buffer_clear_contents(sh->buf);
+		hb_buffer_add_utf32(sh->buf, sh->cps + a, end - a,
+				    (unsigned)(r->start - a), r->len);
+		hb_buffer_set_direction(sh->buf, (r->level & 1)
+						     ? HB_DIRECTION_RTL
+						     : HB_DIRECTION_LTR);
+		hb_buffer_set_script(sh->buf, r->script);
+		hb_buffer_set_language(sh->buf, hb_language_get_default());
+		hb_shape(font->hb, sh->buf, NULL, 0);
+		if (!hb_buffer_allocation_successful(sh->buf))
+			return wm__error(WM_ERR_NO_MEMORY,
+					 "text: out of memory");
+		info = hb_buffer_get_glyph_infos(sh->buf, &n);
+		pos = hb_buffer_get_glyph_positions(sh->buf, &n);
+		for (unsigned g = 0; g < n; g++) {
+			int c = a + (int)info[g].cluster;
+
+			adv[c] += pos[g].x_advance * k;
+			sh->boundary[c] = 1;
+		}
+	}
+	return WM_OK;
+}
+
+static void font_extents(wm__shaper *sh)
+{
+	for (int i = 0; i <= sh->n; i++) {
+		int k = i < sh->n ? sh->font_of[i] : 0;
+		const wm__font *f = &sh->fonts->list[k];
+		const FT_Size_Metrics *mt = &f->face->size->metrics;
+
+		sh->ascent = fmax(sh->ascent, mt->ascender / 64.0 * f->scale /
+						  WM__REF_SIZE);
+		sh->descent = fmax(sh->descent, -mt->descender / 64.0 *
+						    f->scale / WM__REF_SIZE);
+	}
+}
+
+static wm_status measure_text(wm__shaper *sh)
+{
+	double *adv = wm__calloc((size_t)sh->n + 1, sizeof(*adv));
+	int start = 0;
+	wm_status s = WM_OK;
+
+	if (!adv)
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	for (int i = 0; i <= sh->n && s == WM_OK; i++) {
+		if (i < sh->n && sh->cps[i] != '\n')
+			continue;
+		s = measure_paragraph(sh, start, i, adv);
+		sh->boundary[i] = 1;
+		start = i + 1;
+	}
+	for (int i = 0; i < sh->n; i++)
+		sh->prefix[i + 1] = sh->prefix[i] + adv[i];
+	wm__free(adv);
+	font_extents(sh);
 	return s;
 }
 
 /* ---- lines --------------------------------------------------------------- */
 
+static int trim_end(const wm__shaper *sh, int a, int b)
+{
+	while (b > a && sh->cps[b - 1] == ' ')
+		b--;
+	return b;
+}
+
 static wm_status add_line(wm__shaper *sh, int a, int b)
 {
 	wm__line *line;
 
-	while (b > a && sh->cps[b - 1] == ' ')
-		b--;
+	b = trim_end(sh, a, b);
 	if (sh->line_count == sh->line_cap) {
 		int cap = sh->line_cap ? sh->line_cap * 2 : 8;
 		wm__line *p = wm__realloc(sh->lines, (size_t)cap * sizeof(*p));
@@ -402,75 +550,125 @@ static wm_status add_line(wm__shaper *sh, int a, int b)
 	return shape_line(sh, a, b, line);
 }
 
-/* Whether a line may end at code point index e (before cps[e]). */
+/* Ideographs, emoji and other symbols: a line may end before or after
+ * each of them, as in Chinese and Japanese text. */
+static bool breaks_around(uint32_t c)
+{
+	if (is_cjk(c) || (c >= 0x1f000 && c <= 0x1faff))
+		return true;
+	return hb_unicode_general_category(hb_unicode_funcs_get_default(),
+					   c) ==
+	       HB_UNICODE_GENERAL_CATEGORY_OTHER_SYMBOL;
+}
+
+/* Whether a line may end at code point index e (before cps[e]): after
+ * spaces, or around ideographs and symbols, never inside a cluster. */
 static bool can_break(const wm__shaper *sh, int e, int end)
 {
 	if (e == end)
 		return true;
+	if (!sh->boundary[e])
+		return false;
 	if (sh->cps[e - 1] == ' ' && sh->cps[e] != ' ')
 		return true;
-	return is_cjk(sh->cps[e - 1]) || is_cjk(sh->cps[e]);
+	return breaks_around(sh->cps[e - 1]) || breaks_around(sh->cps[e]);
 }
 
-static int trim_end(const wm__shaper *sh, int a, int b)
+/* Width at the reference size of [a, b) without its trailing spaces. */
+static double span(const wm__shaper *sh, int a, int b)
 {
-	while (b > a && sh->cps[b - 1] == ' ')
-		b--;
-	return b;
+	return sh->prefix[trim_end(sh, a, b)] - sh->prefix[a];
 }
 
-/* Greedy wrapping of paragraph [a, end): each line takes the most text
- * that fits in max_width; a single word wider than that stands alone (the
- * layout scales the mark down if it still does not fit). */
-static wm_status wrap_paragraph(wm__shaper *sh, int a, int end)
+/* End of the line that starts at a: the last break that fits in `max`
+ * (reference units). A word wider than that is cut at the last cluster
+ * boundary that fits, and a single cluster wider still stands alone, so
+ * that a long word wraps instead of shrinking the whole text. */
+static int line_end(const wm__shaper *sh, int a, int end, double max)
 {
-	double max = sh->st->max_width;
+	int best = -1, e;
 
-	if (max <= 0 || a == end)
-		return add_line(sh, a, end);
-	while (a < end) {
-		int best = -1;
-
-		for (int e = a + 1; e <= end; e++) {
-			double w;
-			wm_status s;
-
-			if (!can_break(sh, e, end))
-				continue;
-			s = measure(sh, a, trim_end(sh, a, e), &w);
-			if (s != WM_OK)
-				return s;
-			if (w > max && best >= 0)
-				break;
+	for (e = a + 1; e <= end; e++) {
+		if (span(sh, a, e) > max)
+			break;
+		if (can_break(sh, e, end))
 			best = e;
-			if (w > max)
-				break;
-		}
-		wm_status s = add_line(sh, a, best);
-
-		if (s != WM_OK)
-			return s;
-		for (a = best; a < end && sh->cps[a] == ' ';)
-			a++;
 	}
-	return WM_OK;
+	if (best > a)
+		return best;
+	for (best = e - 1; best > a && !sh->boundary[best]; best--)
+		;
+	if (best > a)
+		return best;
+	for (best = a + 1; best < end && !sh->boundary[best]; best++)
+		;
+	return best;
 }
 
-static wm_status make_lines(wm__shaper *sh)
+/* Calls `line` for every line of the text at `size` px: each paragraph
+ * wrapped greedily to max_width (0: no wrapping). */
+static wm_status each_line(wm__shaper *sh, double size, double max_width,
+			   wm_status (*line)(wm__shaper *, int, int, void *),
+			   void *user)
 {
+	double max = max_width > 0 ? max_width * WM__REF_SIZE / size : 0;
 	int start = 0;
 
 	for (int i = 0; i <= sh->n; i++) {
-		wm_status s;
+		int a = start;
+		wm_status s = WM_OK;
 
 		if (i < sh->n && sh->cps[i] != '\n')
 			continue;
-		s = wrap_paragraph(sh, start, i);
+		start = i + 1;
+		if (max <= 0 || a == i) {
+			s = line(sh, a, i, user);
+			if (s != WM_OK)
+				return s;
+			continue;
+		}
+		while (a < i && s == WM_OK) {
+			int b = line_end(sh, a, i, max);
+
+			s = line(sh, a, b, user);
+			for (a = b; a < i && sh->cps[a] == ' ';)
+				a++;
+		}
 		if (s != WM_OK)
 			return s;
-		start = i + 1;
 	}
 	return WM_OK;
+}
+
+static wm_status draw_line(wm__shaper *sh, int a, int b, void *user)
+{
+	(void)user;
+	return add_line(sh, a, b);
+}
+
+typedef struct wm__extent {
+	int lines;
+	double width; /* reference units */
+} wm__extent;
+
+static wm_status count_line(wm__shaper *sh, int a, int b, void *user)
+{
+	wm__extent *x = user;
+
+	x->lines++;
+	x->width = fmax(x->width, span(sh, a, b));
+	return WM_OK;
+}
+
+/* Padding around the block: room for the outline and antialiasing. */
+static double block_pad(const wm__text_style *st)
+{
+	return ceil(st->outline) + ceil(0.1 * st->size) + 1;
+}
+
+static double shadow_extra(const wm__text_style *st)
+{
+	return (st->shadow_color & 0xff) ? lround(st->shadow) : 0;
 }
 
 /* ---- drawing ------------------------------------------------------------- */
@@ -750,32 +948,36 @@ static wm_status draw_lines(wm__shaper *sh, wm__planes *pl, double pad,
 	return WM_OK;
 }
 
+/* The block's size for `lines` lines, the widest `width` px wide. */
+static void block_size(const wm__text_style *st, double width, int lines,
+		       double ascent, double descent, double *w, double *h)
+{
+	double pad = block_pad(st), extra = shadow_extra(st);
+
+	*w = ceil(width + 2 * pad) + extra;
+	*h = ceil(ascent + (lines - 1) * st->size * st->line_spacing +
+		  descent + 2 * pad) +
+	     extra;
+}
+
 static wm_status render_block(wm__shaper *sh, FT_Library ft, wm__raster *out)
 {
 	const wm__text_style *st = sh->st;
 	const wm__line *last = &sh->lines[sh->line_count - 1];
-	double pad = ceil(st->outline) + ceil(0.1 * st->size) + 1;
-	double width = block_width(sh);
-	double extra = (st->shadow_color & 0xff) ? lround(st->shadow) : 0;
-	double fw = ceil(width + 2 * pad) + extra;
-	double fh = ceil(sh->lines[0].ascent +
-			 (sh->line_count - 1) * st->size * st->line_spacing +
-			 last->descent + 2 * pad) +
-		    extra;
-	int w, h;
+	double width = block_width(sh), fw, fh;
+	wm__planes pl;
+	wm_status s;
 
+	block_size(st, width, sh->line_count, sh->lines[0].ascent,
+		   last->descent, &fw, &fh);
 	if (!(fw < 1e6 && fh < 1e6)) /* also refuses NaN */
 		return wm__error(WM_ERR_TOO_LARGE,
 				 "text: a block of %.0fx%.0f pixels", fw, fh);
-	w = (int)fw;
-	h = (int)fh;
-	wm__planes pl;
-	wm_status s = planes_new(&pl, w, h, ft, st->outline);
-
+	s = planes_new(&pl, (int)fw, (int)fh, ft, st->outline);
 	if (s == WM_OK)
-		s = draw_lines(sh, &pl, pad, width);
+		s = draw_lines(sh, &pl, block_pad(st), width);
 	if (s == WM_OK)
-		s = wm__canvas_new(w, h, out);
+		s = wm__canvas_new((int)fw, (int)fh, out);
 	if (s == WM_OK)
 		compose(&pl, st, out);
 	planes_free(&pl);
@@ -784,30 +986,15 @@ static wm_status render_block(wm__shaper *sh, FT_Library ft, wm__raster *out)
 
 /* ---- entry point --------------------------------------------------------- */
 
-static wm_status shaper_init(wm__shaper *sh, const char *text)
-{
-	size_t len = strlen(text);
-	size_t n = len + 1;
-
-	sh->cps = wm__calloc(n, sizeof(*sh->cps));
-	sh->levels = wm__calloc(n, sizeof(*sh->levels));
-	sh->font_of = wm__calloc(n, sizeof(*sh->font_of));
-	sh->script = wm__calloc(n, sizeof(*sh->script));
-	sh->runs = wm__calloc(n, sizeof(*sh->runs));
-	sh->order = wm__calloc(n, sizeof(*sh->order));
-	sh->buf = hb_buffer_create();
-	if (!sh->cps || !sh->levels || !sh->font_of || !sh->script ||
-	    !sh->runs || !sh->order ||
-	    !hb_buffer_allocation_successful(sh->buf))
-		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
-	sh->n = utf8_decode(text, len, sh->cps);
-	return WM_OK;
-}
-
 static void shaper_free(wm__shaper *sh)
 {
+	if (!sh)
+		return;
 	hb_buffer_destroy(sh->buf);
+	wm__free(sh->source);
 	wm__free(sh->cps);
+	wm__free(sh->prefix);
+	wm__free(sh->boundary);
 	wm__free(sh->levels);
 	wm__free(sh->font_of);
 	wm__free(sh->script);
@@ -815,6 +1002,31 @@ static void shaper_free(wm__shaper *sh)
 	wm__free(sh->order);
 	wm__free(sh->glyphs);
 	wm__free(sh->lines);
+	wm__free(sh);
+}
+
+static wm_status shaper_alloc(wm__shaper *sh, const char *text)
+{
+	size_t len = strlen(text);
+	size_t n = len + 1;
+
+	sh->source = wm__malloc(n);
+	sh->cps = wm__calloc(n, sizeof(*sh->cps));
+	sh->prefix = wm__calloc(n, sizeof(*sh->prefix));
+	sh->boundary = wm__calloc(n, sizeof(*sh->boundary));
+	sh->levels = wm__calloc(n, sizeof(*sh->levels));
+	sh->font_of = wm__calloc(n, sizeof(*sh->font_of));
+	sh->script = wm__calloc(n, sizeof(*sh->script));
+	sh->runs = wm__calloc(n, sizeof(*sh->runs));
+	sh->order = wm__calloc(n, sizeof(*sh->order));
+	sh->buf = hb_buffer_create();
+	if (!sh->source || !sh->cps || !sh->prefix || !sh->boundary ||
+	    !sh->levels || !sh->font_of || !sh->script || !sh->runs ||
+	    !sh->order || !hb_buffer_allocation_successful(sh->buf))
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	memcpy(sh->source, text, n);
+	sh->n = clean_text(sh->cps, utf8_decode(text, len, sh->cps));
+	return WM_OK;
 }
 
 static wm_status ensure_fonts(wm_mark *m)
@@ -834,6 +1046,8 @@ static wm_status ensure_fonts(wm_mark *m)
 
 void wm__fonts_free(wm_mark *m)
 {
+	shaper_free(m->shaped);
+	m->shaped = NULL;
 	if (!m->fonts)
 		return;
 	wm__fonts_close(m->fonts);
@@ -841,34 +1055,84 @@ void wm__fonts_free(wm_mark *m)
 	m->fonts = NULL;
 }
 
-wm_status wm__text_render(wm_mark *m, const char *text,
-			  const wm__text_style *style, wm__raster *out)
+/* The text shaped with the mark's fonts: kept from the last call when the
+ * text is the same, since layout measures and draws it many times. */
+static wm_status shaped_text(wm_mark *m, const char *text, wm__shaper **out)
 {
-	wm__shaper sh;
 	ptrdiff_t bad = wm__utf8_invalid_at(text, strlen(text));
+	wm__shaper *sh;
 	wm_status s;
 
-	memset(out, 0, sizeof(*out));
 	if (bad >= 0)
 		return wm__error(WM_ERR_BAD_VALUE,
 				 "text: invalid UTF-8 at byte %td", bad);
+	if (m->shaped && strcmp(m->shaped->source, text) == 0) {
+		*out = m->shaped;
+		return WM_OK;
+	}
 	s = ensure_fonts(m);
 	if (s != WM_OK)
 		return s;
-	memset(&sh, 0, sizeof(sh));
-	sh.fonts = m->fonts;
-	sh.st = style;
-	s = shaper_init(&sh, text);
+	shaper_free(m->shaped);
+	m->shaped = NULL;
+	sh = wm__calloc(1, sizeof(*sh));
+	if (!sh)
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	sh->fonts = m->fonts;
+	s = shaper_alloc(sh, text);
 	if (s == WM_OK)
-		s = assign_fonts(&sh);
+		s = assign_fonts(sh);
 	if (s == WM_OK)
-		s = assign_levels(&sh);
+		s = assign_levels(sh);
 	if (s == WM_OK) {
-		assign_scripts(&sh);
-		s = make_lines(&sh);
+		assign_scripts(sh);
+		s = measure_text(sh);
 	}
+	if (s != WM_OK) {
+		shaper_free(sh);
+		return s;
+	}
+	*out = m->shaped = sh;
+	return WM_OK;
+}
+
+wm_status wm__text_measure(wm_mark *m, const char *text,
+			   const wm__text_style *style, double *w, double *h)
+{
+	wm__shaper *sh;
+	wm__extent x = {0, 0};
+	double k = style->size / WM__REF_SIZE;
+	wm_status s = shaped_text(m, text, &sh);
+
 	if (s == WM_OK)
-		s = render_block(&sh, m->fonts->ft, out);
-	shaper_free(&sh);
+		s = each_line(sh, style->size, style->max_width, count_line,
+			      &x);
+	if (s != WM_OK)
+		return s;
+	block_size(style, x.width * k, x.lines, sh->ascent * style->size,
+		   sh->descent * style->size, w, h);
+	return WM_OK;
+}
+
+wm_status wm__text_render(wm_mark *m, const char *text,
+			  const wm__text_style *style, wm__raster *out)
+{
+	wm__shaper *sh;
+	wm_status s;
+
+	memset(out, 0, sizeof(*out));
+	s = shaped_text(m, text, &sh);
+	if (s != WM_OK)
+		return s;
+	sh->st = style;
+	sh->glyph_count = 0;
+	sh->line_count = 0;
+	s = set_sizes(sh, style->size);
+	if (s == WM_OK)
+		s = each_line(sh, style->size, style->max_width, draw_line,
+			      NULL);
+	if (s == WM_OK)
+		s = render_block(sh, m->fonts->ft, out);
+	sh->st = NULL;
 	return s;
 }

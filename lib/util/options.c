@@ -473,6 +473,29 @@ wm_status wm__options_set_color(wm__options *o, wm_option id, uint32_t v)
 	return WM_OK;
 }
 
+/*
+ * The pixel bounds of a length do not apply to a percentage, which is a
+ * share of the picture's shorter side: the percent range follows from the
+ * option's minimum. A positive minimum (a size) asks for more than 0%, a
+ * minimum of 0 allows 0%, and a negative one (offsets, the -1 of "unset")
+ * allows as far down as -100%.
+ */
+static wm_status check_percent(const wm__option_def *d, double v)
+{
+	double lo = d->min < -100 ? -100 : d->min > 0 ? 0 : d->min;
+
+	if (isfinite(v) && v <= 100 && (d->min > 0 ? v > 0 : v >= lo))
+		return WM_OK;
+	if (d->min > 0)
+		return wm__error(WM_ERR_BAD_VALUE,
+				 "option '%s': %g%% is outside the allowed "
+				 "range: above 0%% and at most 100%%",
+				 d->name, v);
+	return wm__error(WM_ERR_BAD_VALUE,
+			 "option '%s': %g%% is outside %g..100%%", d->name, v,
+			 lo);
+}
+
 wm_status wm__options_set_length(wm__options *o, wm_option id, double v,
 				 wm_unit unit)
 {
@@ -484,13 +507,14 @@ wm_status wm__options_set_length(wm__options *o, wm_option id, double v,
 	if (unit != WM_UNIT_PX && unit != WM_UNIT_PERCENT)
 		return wm__error(WM_ERR_BAD_VALUE, "option '%s': bad unit %d",
 				 d->name, (int)unit);
-	if (!isfinite(v) || v < d->min || v > d->max ||
-	    (unit == WM_UNIT_PERCENT && fabs(v) > 100))
-		return wm__error(WM_ERR_BAD_VALUE,
-				 "option '%s': %g%s is outside %g..%g px or "
-				 "0..100%%", d->name, v,
-				 unit == WM_UNIT_PERCENT ? "%" : "px", d->min,
-				 d->max);
+	if (unit == WM_UNIT_PERCENT)
+		s = check_percent(d, v);
+	else if (!isfinite(v) || v < d->min || v > d->max)
+		s = wm__error(WM_ERR_BAD_VALUE,
+			      "option '%s': %gpx is outside %g..%g px", d->name,
+			      v, d->min, d->max);
+	if (s != WM_OK)
+		return s;
 	o->v[id].len.value = v;
 	o->v[id].len.unit = unit;
 	return WM_OK;

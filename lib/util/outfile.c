@@ -1,13 +1,22 @@
 /* Atomic output files: see outfile.h. Linux first, plain POSIX as fallback. */
 #include "outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A stale temporary file must also be this old (seconds) before it is
+ * removed: a process in another PID namespace (a container sharing the
+ * folder) may own a name whose PID looks dead here, but a live writer keeps
+ * its file's modification time recent. */
+#define STALE_AGE 600
 
 enum { SCHEME_AUTO, SCHEME_NAMED, SCHEME_OTMPFILE };
 
@@ -42,28 +51,110 @@ static char *dir_of(const char *path)
 	return d;
 }
 
-/* A hidden sibling name ".<base>.<pid>-<n>.tmp" that is unlikely to exist. */
+/* A hash of the host name, written into temporary names so that a host
+ * never judges the PIDs of another one sharing the folder (NFS). */
+static unsigned host_tag(void)
+{
+	char h[256] = "";
+	unsigned x = 2166136261u;
+	const char *p;
+
+	gethostname(h, sizeof(h) - 1);
+	for (p = h; *p; p++)
+		x = (x ^ (unsigned char)*p) * 16777619u;
+	return x;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * A hidden sibling name ".<base>.<host>-<pid>-<n>-<m>.tmp" that is
+ * unlikely to exist; the host and PID let a later run tell that the file
+ * was left behind by a process that is gone.
+ */
 static char *sibling_name(const char *path, unsigned attempt)
 {
 	static unsigned counter;
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
+	const char *base = base_of(path);
 	size_t dir_len = (size_t)(base - path);
-	size_t n = dir_len + strlen(base) + 64;
+	size_t n = dir_len + strlen(base) + 80;
 	unsigned salt = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 	char *s = wm__malloc(n);
 
 	if (!s)
 		return NULL;
-	snprintf(s, n, "%.*s.%s.%ld-%u-%u.tmp", (int)dir_len, path, base,
-		 (long)getpid(), salt, attempt ^ (unsigned)clock());
+	snprintf(s, n, "%.*s.%s.%08x-%ld-%u-%u.tmp", (int)dir_len, path, base,
+		 host_tag(), (long)getpid(), salt,
+		 attempt ^ (unsigned)clock());
 	return s;
+}
+
+/* Whether `name` is a temporary file of output `base` made on this host by
+ * a process that no longer exists. */
+static bool left_by_dead_process(const char *name, const char *base,
+				 unsigned host)
+{
+	size_t len = strlen(base);
+	const char *rest;
+	unsigned tag, a, b;
+	long pid;
+	int end = 0;
+
+	if (name[0] != '.' || strncmp(name + 1, base, len) != 0 ||
+	    name[len + 1] != '.')
+		return false;
+	rest = name + len + 2;
+	if (sscanf(rest, "%8x-%ld-%u-%u.tmp%n", &tag, &pid, &a, &b, &end) !=
+		4 ||
+	    end == 0 || rest[end] != '\0')
+		return false;
+	if (tag != host || pid <= 0 || pid > INT_MAX || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/*
+ * Removes the temporary files that killed runs left for the same output
+ * name (SIGKILL or a crash skips abort). Best effort: a failure only
+ * leaves the files, and another run removing one first is fine. It costs
+ * one pass over the folder per output, paid only in this scheme, which
+ * serves file systems without O_TMPFILE.
+ */
+static void remove_stale(const char *path)
+{
+	char *dir = dir_of(path);
+	const char *base = base_of(path);
+	unsigned host = host_tag();
+	time_t now = time(NULL);
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	d = dir ? opendir(dir) : NULL;
+	wm__free(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!left_by_dead_process(e->d_name, base, host))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+			0 &&
+		    S_ISREG(st.st_mode) && st.st_mtime + STALE_AGE < now)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
 }
 
 static wm_status open_named(wm__outfile *o)
 {
 	unsigned attempt;
 
+	remove_stale(o->path);
 	for (attempt = 0; attempt < 100; attempt++) {
 		char *name = sibling_name(o->path, attempt);
 

@@ -33,6 +33,10 @@ static const wm__video_host host_table = {
     .mark_release = wm__mark_release,
     .mark_alpha_at = wm__mark_alpha_at,
     .layer_apply = wm__layer_apply,
+    .outfile_create = wm__outfile_create,
+    .outfile_path = wm__outfile_path,
+    .outfile_commit = wm__outfile_commit,
+    .outfile_abort = wm__outfile_abort,
 };
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;

@@ -124,7 +124,10 @@ wm_status wm__video_open_input(const char *path, AVFormatContext **out)
 	r = avformat_open_input(&ic, path, NULL, NULL);
 	if (r == AVERROR(ENOENT))
 		return wm__verr(WM_ERR_NOT_FOUND, "%s: no such file", path);
-	if (r == AVERROR_INVALIDDATA && looks_like_container(path))
+	/* A header cut short reads as an I/O error or an early end. */
+	if ((r == AVERROR_INVALIDDATA || r == AVERROR(EIO) ||
+	     r == AVERROR_EOF) &&
+	    looks_like_container(path))
 		return wm__verr_av(WM_ERR_CORRUPT, r,
 				   "%s: truncated or corrupt container", path);
 	if (r < 0)

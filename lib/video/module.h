@@ -25,6 +25,10 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
 /* Opens an input file and finds its streams, with errors naming it. */
 wm_status wm__video_open_input(const char *path, AVFormatContext **out);
 
+/* WM_ERR_CORRUPT when a Matroska or MP4 file is shorter than its own
+ * structure declares (it was cut); WM_OK otherwise or when unknown. */
+wm_status wm__video_check_length(const char *path, const AVFormatContext *ic);
+
 /* The index of the real video stream (not cover art), or -1. */
 int wm__video_find_stream(const AVFormatContext *ic);
 
@@ -39,16 +43,19 @@ wm_status wm__video_do_probe(const char *path, wm_media_info *info);
 /* ---- output files -------------------------------------------------------- */
 
 /*
- * Where the muxer writes. For regular files: a named temporary file in the
- * destination's folder (the MP4 muxer re-opens it by name to move the index
- * to the front), renamed into place on success. For pipes and character
- * devices: the destination itself.
+ * Where the muxer writes. For regular files: the library's atomic output
+ * file (an unnamed O_TMPFILE file that the muxer opens, and re-opens to
+ * move the MP4 index to the front, as /proc/self/fd/N; or a hidden named
+ * temporary), put in place on success. For pipes and character devices:
+ * the destination itself.
  */
 typedef struct wm__vout {
 	char *final_path;
-	char *write_path; /* what the muxer opens */
-	bool is_stream;	  /* a pipe: no temporary file, no seeking */
-	bool overwrite;
+	const char *write_path; /* what the muxer opens */
+	char *stream_path;	/* pipes: the name given to the muxer */
+	wm__outfile file;	/* regular files */
+	bool have_file;
+	bool is_stream; /* a pipe: no temporary file, no seeking */
 } wm__vout;
 
 wm_status wm__vout_begin(wm__vout *o, const char *in, const char *out,

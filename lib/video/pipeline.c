@@ -304,13 +304,15 @@ static wm_status add_video_stream(vjob *j)
 	return s;
 }
 
+/* Output streams in the input's order, so that players and tools that
+ * address streams by index see the same layout. */
 static wm_status add_streams(vjob *j)
 {
-	wm_status s = add_video_stream(j);
+	wm_status s = WM_OK;
 
 	for (unsigned i = 0; s == WM_OK && i < j->ic->nb_streams; i++)
-		if ((int)i != j->vin)
-			s = add_copy_stream(j, i);
+		s = (int)i == j->vin ? add_video_stream(j)
+				     : add_copy_stream(j, i);
 	return s;
 }
 
@@ -740,10 +742,31 @@ static wm_status open_output(vjob *j, const char *out)
 	return WM_OK;
 }
 
+/* A time range that ends before it starts, or where it starts, would
+ * never show the mark while the metadata announces it. The mark refuses it
+ * when it is first rendered, which for a video is after the output file
+ * exists; checked here first so that nothing is created. */
+static wm_status check_time_range(const vjob *j)
+{
+	double start = wm__vhost->opt_double(j->opts, WM_OPT_START);
+	double end = wm__vhost->opt_double(j->opts, WM_OPT_END);
+
+	if (end < 0 || end > start)
+		return WM_OK;
+	return wm__verr(WM_ERR_BAD_VALUE,
+			"%s: the mark's time range ends (end=%g s) %s it "
+			"starts (start=%g s), so it would never show",
+			j->in, end, end < start ? "before" : "where", start);
+}
+
 static wm_status setup(vjob *j, const char *out)
 {
-	wm_status s = wm__video_open_input(j->in, &j->ic);
+	wm_status s = check_time_range(j);
 
+	if (s == WM_OK)
+		s = wm__video_open_input(j->in, &j->ic);
+	if (s == WM_OK)
+		s = wm__video_check_length(j->in, j->ic);
 	if (s == WM_OK)
 		s = find_video(j);
 	if (s == WM_OK)

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 
 #include "../mark/mark.h"
+#include "../util/outfile.h"
 
 /* ---- called by the media dispatcher (inside libwatermark) ---------------- */
 
@@ -32,7 +33,7 @@ wm_status wm__video_probe(const char *path, wm_media_info *info);
 /* ---- the contract between the library and the module --------------------- */
 
 /* Bumped whenever either table below changes incompatibly. */
-#define WM__VIDEO_ABI 1
+#define WM__VIDEO_ABI 2
 
 /* Name of the one symbol the module exports. */
 #define WM__VIDEO_ENTRY "wm_video_module_entry"
@@ -65,6 +66,12 @@ typedef struct wm__video_host {
 
 	void (*layer_apply)(const wm__layer *l, const wm_frame *f, int band_y,
 			    unsigned alpha);
+
+	wm_status (*outfile_create)(wm__outfile *o, const char *path,
+				    unsigned flags);
+	const char *(*outfile_path)(const wm__outfile *o);
+	wm_status (*outfile_commit)(wm__outfile *o);
+	void (*outfile_abort)(wm__outfile *o);
 } wm__video_host;
 
 /* The module's functions, as seen by the library. */

@@ -494,6 +494,80 @@ static void test_transparent_runs_untouched(void **state)
 	munmap(mem, page * 2 * h);
 }
 
+/* Columns [x0, x1) of a raster as a raster of their own. */
+static wm__raster *raster_cols(const wm__raster *r, int x0, int x1)
+{
+	wm__raster *c = NULL;
+
+	assert_int_equal(wm__raster_new(x1 - x0, r->height, &c), WM_OK);
+	for (int y = 0; y < r->height; y++)
+		memcpy(c->pixels + y * c->stride,
+		       r->pixels + y * r->stride + x0 * 4,
+		       (size_t)(x1 - x0) * 4);
+	return c;
+}
+
+/* A mark with long opaque runs between random edges, and a transparent
+ * gap inside an opaque run on its middle rows. */
+static wm__raster *raster_long_runs(uint32_t *seed)
+{
+	wm__raster *r = raster_random(331, 9, seed);
+
+	for (int y = 0; y < r->height; y++)
+		for (int x = 30 + y; x < 300 - y; x++) {
+			uint8_t *px = r->pixels + y * r->stride + x * 4;
+			int gap = y >= 3 && y <= 5 && x >= 150 && x < 170;
+
+			px[0] = (uint8_t)(gap ? 0 : 40 + y);
+			px[1] = (uint8_t)(gap ? 0 : 200);
+			px[2] = (uint8_t)(gap ? 0 : 90);
+			px[3] = (uint8_t)(gap ? 0 : 255);
+		}
+	return r;
+}
+
+/*
+ * Long opaque runs (stored as ready-made destination bytes and copied) and
+ * blended runs grown to whole vectors give what the same mark gives when
+ * applied as slices of 1 or 2 columns, too narrow for either: every
+ * layout, both alpha modes, full and reduced opacity, clipped on each
+ * side.
+ */
+static void test_opaque_runs(void **state)
+{
+	static const int xs[] = {3, -101, 150};
+	uint32_t seed = 4321;
+	wm__raster *r = raster_long_runs(&seed);
+
+	(void)state;
+	for (size_t i = 0; i < N_FORMATS * 2 * 2 * 3; i++) {
+		wm_pixel_format fmt = all_formats[i % N_FORMATS];
+		int x = xs[i / (N_FORMATS * 4)], y = 1;
+		unsigned g = (i / N_FORMATS) % 2 ? 170 : 255;
+		tframe whole, sliced;
+
+		tf_init(&whole, fmt, 401, 12, 2, 0);
+		tf_init(&sliced, fmt, 401, 12, 2, 0);
+		whole.f.alpha = sliced.f.alpha = (i / (2 * N_FORMATS)) % 2;
+		tf_random(&whole, &seed);
+		copy_frame(&sliced, &whole);
+		apply_at(r, &whole, x, y, g);
+		for (int s = 0; s < r->width;) {
+			int e = s + ((x + s) % 2 == 0 ? 2 : 1);
+			wm__raster *c = raster_cols(r, s, e < r->width ? e : r->width);
+
+			apply_at(c, &sliced, x + s, y, g);
+			s += c->width;
+			wm__raster_free(c);
+		}
+		assert_true(tf_equal(&whole, &sliced));
+		assert_true(tf_guards_ok(&whole));
+		tf_free(&whole);
+		tf_free(&sliced);
+	}
+	wm__raster_free(r);
+}
+
 static void test_bounds(void **state)
 {
 	wm__raster *r = raster_flat(20, 10, 1, 2, 3, 0);
@@ -677,6 +751,7 @@ int main(void)
 	    cmocka_unit_test(test_chroma_rounding),
 	    cmocka_unit_test(test_odd_offsets),
 	    cmocka_unit_test(test_transparent_runs_untouched),
+	    cmocka_unit_test(test_opaque_runs),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_apply_allocates_nothing),

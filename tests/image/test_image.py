@@ -370,3 +370,153 @@ def test_corpus_never_crashes(tmp_path):
             else:
                 assert name in msg, msg
             assert os.listdir(tmp_path) == []
+
+
+# ---- small fixes found by trying the library as a new user --------------------
+
+PNG_SIG = b"\x89PNG\r\n\x1a\n"
+
+
+def refusal(tmp_path, data):
+    src = tmp_path / "damaged.png"
+    src.write_bytes(data)
+    status, msg = mark(src, tmp_path / "never.png")
+    assert status == 5, msg  # WM_ERR_CORRUPT
+    assert "damaged.png" in msg and not (tmp_path / "never.png").exists()
+    return msg
+
+
+@pytest.mark.parametrize("new_sig", [
+    b"\x89PNG\n\x1a\n",            # CR LF became LF
+    b"\x89PNG\r\r\n\x1a\r\n",      # LF became CR LF
+    b"\x89PNG\r\r\x1a\r",          # LF became CR
+    b"\x89PNG\n\n\x1a\n",          # CR became LF
+    b"\x89PNG\r\n\n",              # Ctrl-Z dropped
+])
+def test_png_signature_line_endings_named(tmp_path, new_sig):
+    data = open(os.path.join(DATA, "basn0g16.png"), "rb").read()
+    msg = refusal(tmp_path, new_sig + data[8:])
+    assert "text-mode transfer" in msg and "bytes:" not in msg, msg
+
+
+@pytest.mark.parametrize("new_sig,shown", [
+    (b"\x09PNG\r\n\x1a\n", "09 50 4e 47 0d 0a 1a 0a"),  # top bit lost
+    (b"\x89PNG\r\n \n", "89 50 4e 47 0d 0a 20 0a"),     # Ctrl-Z became space
+    (b"\x89QNG\r\n\x1a\n", "89 51 4e 47 0d 0a 1a 0a"),
+])
+def test_png_signature_other_damage_shows_bytes(tmp_path, new_sig, shown):
+    data = open(os.path.join(DATA, "basn0g16.png"), "rb").read()
+    msg = refusal(tmp_path, new_sig + data[8:])
+    assert "damaged PNG signature (bytes: " + shown + ")" in msg, msg
+    assert "text-mode" not in msg, msg
+
+
+@pytest.mark.parametrize("name,text_mode", [
+    ("xs1n0g01.png", False), ("xs2n0g01.png", False),
+    ("xs4n0g01.png", False), ("xs7n0g01.png", False),
+    ("xcrn0g04.png", True), ("xlfn0g04.png", True),
+])
+def test_png_signature_corpus(tmp_path, name, text_mode):
+    data = open(corpus("png", "pngsuite", name), "rb").read()
+    msg = refusal(tmp_path, data)
+    assert ("text-mode transfer" in msg) == text_mode, msg
+    assert ("bytes: " + data[:4].hex(" ") in msg) != text_mode, msg
+
+
+def test_empty_paths_refused(tmp_path):
+    src = os.path.join(DATA, "hopper_gray.jpg")
+    for args, which in (((src, ""), "output"), (("", tmp_path / "o.jpg"),
+                                                  "input")):
+        status, msg = mark(*args)
+        assert status == 1, msg  # WM_ERR_INVALID_ARGUMENT
+        assert which + " path is empty" in msg, msg
+    assert os.listdir(tmp_path) == []
+
+
+def jpeg_segments(path):
+    """The APPn segments before the first SOS, as (n, first 5 bytes)."""
+    b = open(path, "rb").read()
+    i, out = 2, []
+    while i + 4 <= len(b) and b[i] == 0xFF and b[i + 1] != 0xDA:
+        n = struct.unpack(">H", b[i + 2:i + 4])[0]
+        if 0xE0 <= b[i + 1] <= 0xEF:
+            out.append((b[i + 1] - 0xE0, b[i + 4:i + 9]))
+        i += 2 + n
+    return out
+
+
+@pytest.mark.parametrize("parts", [
+    ("images", "jpeg", "iptc.jpg"),        # no JFIF, YCbCr
+    ("images", "jpeg", "sample-xyb.jpg"),  # neither, RGB-coded
+    ("images", "jpeg", "flower2.jpg"),     # Adobe, no JFIF
+    ("images", "jpeg", "pil_sample_cmyk.jpg"),
+    ("images", "jpeg", "concert.jpg"),     # JFIF, grey
+])
+def test_jpeg_jfif_and_adobe_only_when_input_had_them(tmp_path, parts):
+    src = corpus(*parts)
+    before = jpeg_segments(src)
+    for opts in ({}, {"color": "#ff0000"}):  # planar path, then RGB rows
+        after = jpeg_segments(marked_over(src, tmp_path, **opts))
+        for n, sig in ((0, b"JFIF\0"), (14, b"Adobe")):
+            assert ((n, sig) in before) == ((n, sig) in after), (
+                parts, opts, before, after)
+
+
+def marked_over(src, tmp_path, **options):
+    dst = tmp_path / "o.jpg"
+    if dst.exists():
+        dst.unlink()
+    return marked(src, tmp_path, "o.jpg", **options)
+
+
+def test_jpeg_without_markers_decodes_alike(tmp_path):
+    """Without JFIF or Adobe segments the decoder tells the colour space
+    from the component ids, so the output must decode like the input."""
+    src = corpus("images", "jpeg", "sample-xyb.jpg")
+    dst = marked(src, tmp_path, "o.jpg", quality=95)
+    a = np.asarray(Image.open(src).convert("RGB"), dtype=np.int16)
+    b = np.asarray(Image.open(dst).convert("RGB"), dtype=np.int16)
+    h = a.shape[0] // 2
+    assert np.abs(a[:h] - b[:h]).mean() < 3  # the mark is at the bottom
+
+
+def png_chunks(path):
+    b = open(path, "rb").read()
+    i, out = 8, []
+    while i + 8 <= len(b):
+        n = struct.unpack(">I", b[i:i + 4])[0]
+        out.append((b[i + 4:i + 8], b[i + 8:i + 8 + n]))
+        i += 12 + n
+    return out
+
+
+def test_png_icc_profile_name_kept(tmp_path):
+    src = corpus("png", "paris_icc_exif_xmp.png")
+    name_in = [d.split(b"\0")[0] for t, d in png_chunks(src) if t == b"iCCP"]
+    dst = marked(src, tmp_path, "o.png")
+    name_out = [d.split(b"\0")[0] for t, d in png_chunks(dst) if t == b"iCCP"]
+    assert name_in == [b"libavif"] and name_out == name_in
+
+
+def set_option(name, value):
+    m = ctypes.c_void_p()
+    assert LIB.wm_mark_new(ctypes.byref(m)) == 0
+    try:
+        status = LIB.wm_mark_set(m, name.encode(), value.encode())
+        return status, LIB.wm_last_error().decode()
+    finally:
+        LIB.wm_mark_free(m)
+
+
+def test_length_percent_ranges_in_messages():
+    status, msg = set_option("size", "0%")
+    assert status == 8 and "above 0% and at most 100%" in msg, msg
+    assert "px" not in msg, msg
+    assert set_option("size", "0.5%")[0] == 0  # the 1 px minimum is pixels
+    status, msg = set_option("size", "0px")
+    assert status == 8 and "0px is outside 1..100000 px" in msg, msg
+    status, msg = set_option("margin", "101%")
+    assert status == 8 and "101% is outside 0..100%" in msg, msg
+    assert set_option("margin", "0%")[0] == 0
+    status, msg = set_option("offset-x", "-120%")
+    assert status == 8 and "-120% is outside -100..100%" in msg, msg

@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/outfile.h"
@@ -168,12 +172,102 @@ static void test_missing_folder(void **state)
 	assert_non_null(strstr(wm_last_error(), "/nonexistent-dir/x/out.jpg"));
 }
 
+/*
+ * Leaves the named temporary file of `out` as a process killed while
+ * writing would, aged `age` seconds, and returns its name. With `alive`,
+ * the process that made it keeps running until *alive is killed.
+ */
+static void leave_temp(const char *out, long age, pid_t *alive, char *name,
+		       size_t size)
+{
+	char path[300], prefix[300], tag[32];
+	int ready[2];
+	pid_t pid;
+	DIR *d;
+	struct dirent *e;
+	struct timespec t[2];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, out);
+	snprintf(prefix, sizeof(prefix), ".%s.", out);
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		wm__outfile o;
+
+		setenv("WMARK_TMPFILE", "named", 1);
+		if (wm__outfile_create(&o, path, 0) == WM_OK)
+			(void)!write(o.fd, "partial", 7);
+		(void)!write(ready[1], "x", 1);
+		if (alive)
+			pause();
+		_exit(0); /* no abort: the file stays, as after SIGKILL */
+	}
+	assert_int_equal(read(ready[0], path, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	if (alive)
+		*alive = pid;
+	else
+		assert_int_equal(waitpid(pid, NULL, 0), pid);
+	/* The temporary name carries its maker's PID. */
+	snprintf(tag, sizeof(tag), "-%ld-", (long)pid);
+	name[0] = '\0';
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    strstr(e->d_name, tag)) {
+			snprintf(name, size, "%s/%s", dir, e->d_name);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+	assert_true(name[0] != '\0');
+	t[0].tv_sec = t[1].tv_sec = time(NULL) - age;
+	t[0].tv_nsec = t[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, name, t, 0), 0);
+}
+
+/* A killed run's temporary file is removed by the next run writing the
+ * same output, but not when its process still lives, when it belongs to
+ * another output, or when it was written to lately. */
+static void test_stale_temporaries(void **state)
+{
+	char dead[600], other[600], recent[600], live[600], path[300];
+	pid_t alive;
+
+	(void)state;
+	clear_dir();
+	leave_temp("out.txt", 3600, NULL, dead, sizeof(dead));
+	leave_temp("other.txt", 3600, NULL, other, sizeof(other));
+	assert_int_equal(entries(), 2);
+	setenv("WMARK_TMPFILE", "named", 1);
+	snprintf(path, sizeof(path), "%s/out.txt", dir);
+	write_file(path, "fresh", 0, WM_OK);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(entries(), 2);
+
+	unlink(path);
+	leave_temp("out.txt", 0, NULL, recent, sizeof(recent));
+	leave_temp("out.txt", 3600, &alive, live, sizeof(live));
+	assert_string_not_equal(recent, live);
+	write_file(path, "again", 0, WM_OK);
+	assert_int_equal(access(recent, F_OK), 0);
+	assert_int_equal(access(live, F_OK), 0);
+	kill(alive, SIGKILL);
+	waitpid(alive, NULL, 0);
+	unsetenv("WMARK_TMPFILE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_named),
 	    cmocka_unit_test(test_otmpfile),
 	    cmocka_unit_test(test_missing_folder),
+	    cmocka_unit_test(test_stale_temporaries),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);

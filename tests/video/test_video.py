@@ -565,6 +565,146 @@ def test_bad_encoder_params(clips, tmp_path):
     assert leftovers(tmp_path, set()) == []
 
 
+# ---- cut files, time ranges, stream order ------------------------------------
+
+
+def cut_points(size):
+    """Cuts through the header, early, middle and late clusters, and the
+    last bytes of the file."""
+    return sorted({600, size // 20, size // 4, size // 2, size * 9 // 10,
+                   size - 10, size - 1})
+
+
+@pytest.mark.parametrize("name", ["flower.webm",
+                                  "tears-of-steel-battle-clip-medium.webm"])
+def test_truncated_webm_refused(corpus, tmp_path, name):
+    data = (corpus / name).read_bytes()
+    for n in cut_points(len(data)):
+        src = tmp_path / f"cut{n}.webm"
+        src.write_bytes(data[:n])
+        status, msg = mark(src, tmp_path / "out.webm")
+        assert status == WM_ERR_CORRUPT, (n, msg)
+        assert src.name in msg and "truncated" in msg, msg
+        src.unlink()
+        assert leftovers(tmp_path, set()) == []
+
+
+@pytest.mark.parametrize("clip", ["vp9_opus.webm", "ffv1_pq.mkv",
+                                  "h264_aac.mp4"])
+def test_truncated_generated_clips_refused(clips, tmp_path, clip):
+    data = (clips / clip).read_bytes()
+    ext = os.path.splitext(clip)[1]
+    for n in cut_points(len(data)):
+        src = tmp_path / f"cut{n}{ext}"
+        src.write_bytes(data[:n])
+        status, msg = mark(src, tmp_path / f"out{ext}")
+        assert status == WM_ERR_CORRUPT, (n, msg)
+        assert src.name in msg, msg
+        src.unlink()
+        assert leftovers(tmp_path, set()) == []
+
+
+def test_bytes_after_the_segment_are_not_a_cut(clips, tmp_path):
+    """A file longer than its Matroska segment (padding appended by a copy
+    tool) is complete."""
+    src = tmp_path / "padded.webm"
+    src.write_bytes((clips / "vp9_opus.webm").read_bytes() + b"\0" * 64)
+    assert mark(src, tmp_path / "out.webm") == (WM_OK, "")
+
+
+@pytest.mark.parametrize("start,end", [("3", "1"), ("2", "2")])
+def test_empty_time_range_refused_before_any_output(clips, tmp_path, start,
+                                                    end):
+    """Refused before the output is created: a missing output folder does
+    not change the answer."""
+    m = ctypes.c_void_p()
+    assert lib().wm_mark_new(ctypes.byref(m)) == WM_OK
+    try:
+        refused = [lib().wm_mark_set(m, kv.encode(), None)
+                   for kv in (f"start={start}", f"end={end}")]
+        if any(refused):
+            return  # refused when set: also before any output
+        job = Job(ctypes.sizeof(Job), PROGRESS(), None, 1, None)
+        status = lib().wm_mark_file(
+            m, str(clips / "h264_aac.mp4").encode(),
+            str(tmp_path / "no" / "out.mp4").encode(), ctypes.byref(job))
+        msg = lib().wm_last_error().decode()
+    finally:
+        lib().wm_mark_free(m)
+    assert status == WM_ERR_BAD_VALUE, msg
+    assert "h264_aac.mp4" in msg and "start" in msg and "end" in msg, msg
+    assert leftovers(tmp_path, set()) == []
+
+
+def stream_types(path):
+    return [s["codec_type"] for s in probe(path)["streams"]]
+
+
+def test_stream_order_kept(clips, corpus, tmp_path):
+    src = tmp_path / "audio_first.mp4"
+    ffmpeg("-i", str(clips / "two_audio.mp4"), "-map", "0:a:0", "-map",
+           "0:v", "-map", "0:a:1", "-c", "copy", str(src))
+    for clip in (src, corpus / "iphone_rotated.mov"):
+        out = tmp_path / ("out" + clip.suffix)
+        assert mark(clip, out)[0] == WM_OK
+        assert stream_types(out) == stream_types(clip)
+        assert stream_types(out)[0] == "audio"
+        assert packets(out, "a:0") == packets(clip, "a:0")
+        out.unlink()
+
+
+# ---- temporary files --------------------------------------------------------
+
+
+def dead_pid():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+@pytest.mark.parametrize("scheme", ["otmpfile", "named"])
+def test_temporary_file_schemes(clips, tmp_path, monkeypatch, scheme):
+    """While the job runs, the output folder holds nothing (O_TMPFILE) or
+    one hidden temporary (named); MP4 output still gets its index first,
+    which needs the muxer to re-open its file."""
+    monkeypatch.setenv("WMARK_TMPFILE", scheme)
+    seen = []
+
+    def look(user, done, total):
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+        return 0
+
+    out = tmp_path / "out.mp4"
+    assert mark(clips / "h264_aac.mp4", out, progress=PROGRESS(look)) == \
+        (WM_OK, "")
+    during = seen[len(seen) // 2]
+    if scheme == "otmpfile":
+        assert during == []
+    else:
+        assert len(during) == 1 and during[0].startswith(".out.mp4.")
+    data = out.read_bytes()
+    assert 0 <= data.find(b"moov") < data.find(b"mdat")
+    assert leftovers(tmp_path, {"out.mp4"}) == []
+
+
+def test_stale_named_temporaries_removed(clips, tmp_path):
+    """A killed run cannot remove its named temporary; the next run in the
+    folder removes those of processes that no longer exist, and only
+    those."""
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        stale = tmp_path / f".out.mp4.{dead_pid()}-7-9.tmp"
+        busy = tmp_path / f".out.mp4.{live.pid}-7-9.tmp"
+        other = tmp_path / ".notes.tmp"
+        for p in (stale, busy, other):
+            p.write_bytes(b"partial")
+        assert mark(clips / "h264_aac.mp4", tmp_path / "out.mp4")[0] == WM_OK
+        assert leftovers(tmp_path, {"out.mp4"}) == [busy.name, other.name]
+    finally:
+        live.kill()
+        live.wait()
+
+
 # ---- loading ----------------------------------------------------------------
 
 CHILD = r"""

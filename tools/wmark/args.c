@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "wmark.h"
 
@@ -339,10 +340,12 @@ static void print_help(const option_table *t)
 	print_groups(t);
 	printf("\nValues: LENGTH is pixels (48 or 48px) or a percentage of the"
 	       " frame's shorter\nside (5%%); COLOR is #rgb, #rrggbb, "
-	       "#rrggbbaa or a CSS colour name; BOOL is\ntrue or false; "
-	       "a boolean flag given alone means true.\n"
+	       "#rrggbbaa or a CSS colour name; BOOL is\ntrue or false, "
+	       "given as --box, --box=false or --no-box (a separate word\n"
+	       "after a boolean flag is an input, not its value).\n"
 	       "\nExit status: 0 every file marked or skipped, 1 some file "
-	       "failed, 2 usage\nerror (nothing done), 128 + the signal "
+	       "failed, 2 usage\nor setup error (nothing done), 128 + the "
+	       "signal "
 	       "number when stopped: 130 Ctrl-C,\n143 SIGTERM, 129 "
 	       "SIGHUP.\n");
 }
@@ -397,9 +400,26 @@ static int handle_table(cli_config *cfg, const option_table *t, int c,
 	return WMARK_CONTINUE;
 }
 
+/* Flags about files and batches, which `wmark text` does not take. */
+static const char *batch_flag_name(int c)
+{
+	for (size_t i = 0; i < N_CLI_FLAGS; i++) {
+		int v = cli_flags[i].opt.val;
+
+		if (v != c || c == OPT_PRESET || c == OPT_PRINT_CONFIG ||
+		    c == OPT_LIST_OPTIONS || c == 'h' || c == 'V' || c == 'q' ||
+		    c == 'v')
+			continue;
+		return cli_flags[i].opt.name;
+	}
+	return NULL;
+}
+
 static int handle_flag(cli_config *cfg, const option_table *t, int c,
 		       const char *arg)
 {
+	if (!cfg->batch_flag)
+		cfg->batch_flag = batch_flag_name(c);
 	switch (c) {
 	case 'o': cfg->outdir = arg; break;
 	case 'r': cfg->recursive = true; break;
@@ -431,12 +451,57 @@ static int handle_flag(cli_config *cfg, const option_table *t, int c,
 	return WMARK_CONTINUE;
 }
 
+static size_t count_stdin_inputs(const cli_config *cfg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_inputs; i++)
+		n += strcmp(cfg->inputs[i], "-") == 0;
+	return n;
+}
+
 static bool has_stdin_input(const cli_config *cfg)
 {
-	for (size_t i = 0; i < cfg->n_inputs; i++)
-		if (strcmp(cfg->inputs[i], "-") == 0)
-			return true;
-	return false;
+	return count_stdin_inputs(cfg) > 0;
+}
+
+/* Input "-" goes to standard output and nowhere else. */
+static int check_stdin(const cli_config *cfg)
+{
+	if (!has_stdin_input(cfg))
+		return WMARK_CONTINUE;
+	if (count_stdin_inputs(cfg) > 1)
+		return usage_error("%s", "standard input (-) can be read only "
+					 "once");
+	if (cfg->in_place)
+		return usage_error("%s", "--in-place cannot replace standard "
+					 "input");
+	if (cfg->json)
+		return usage_error("%s", "--json cannot share standard output "
+					 "with the marked image of input -");
+	if (cfg->outdir || cfg->name_template)
+		return usage_error("%s", "input - is written to standard "
+					 "output; -o and --name apply to files "
+					 "only (use > FILE, or name the input "
+					 "file)");
+	if (isatty(STDOUT_FILENO))
+		return usage_error("%s", "standard output is a terminal; "
+					 "redirect the marked data of input - "
+					 "(> FILE or | program)");
+	return WMARK_CONTINUE;
+}
+
+static int check_text(const cli_config *cfg)
+{
+	if (cfg->n_inputs)
+		return usage_error("text: unexpected argument '%s' (the "
+				   "message is read from standard input)",
+				   cfg->inputs[0]);
+	if (cfg->batch_flag)
+		return usage_error("text: --%s applies to files, not to a "
+				   "message",
+				   cfg->batch_flag);
+	return WMARK_CONTINUE;
 }
 
 static int check_combinations(const cli_config *cfg, const char *cmd)
@@ -444,27 +509,23 @@ static int check_combinations(const cli_config *cfg, const char *cmd)
 	char why[160];
 
 	if (strcmp(cmd, "text") == 0)
-		return cfg->n_inputs ? usage_error("text: unexpected argument "
-						   "'%s' (the message is read "
-						   "from standard input)",
-						   cfg->inputs[0])
-				     : WMARK_CONTINUE;
+		return check_text(cfg);
 	if (cfg->print_config)
 		return WMARK_CONTINUE;
 	if (!cfg->n_inputs)
 		return usage_error("%s", "no input files");
+	if (cfg->name_template && strcmp(cfg->name_template, "-") == 0)
+		return usage_error("%s", "--name: '-' would create a file named "
+					 "'-'; standard output is used for "
+					 "input -");
 	if (cfg->in_place && cfg->outdir)
 		return usage_error("%s",
 				   "--in-place and -o exclude each other");
 	if (cfg->in_place && cfg->name_template)
 		return usage_error("%s", "--in-place and --name exclude each "
 					 "other");
-	if (cfg->in_place && has_stdin_input(cfg))
-		return usage_error("%s", "--in-place cannot replace standard "
-					 "input");
-	if (cfg->json && has_stdin_input(cfg))
-		return usage_error("%s", "--json cannot share standard output "
-					 "with the marked image of input -");
+	if (check_stdin(cfg) != WMARK_CONTINUE)
+		return WMARK_EXIT_USAGE;
 	if (cfg->outdir && !*cfg->outdir)
 		return usage_error("%s", "-o: expected a folder, got ''");
 	if (cfg->name_template &&

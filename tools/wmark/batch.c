@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,10 +52,27 @@ struct batch {
 	double start;
 };
 
+/* The private copy of a video read from standard input, removed at exit
+ * and, since unlink is async-signal-safe, as soon as a signal arrives. */
+static char g_spool[4096];
+static volatile sig_atomic_t g_spool_set;
+
+static void remove_spool(void)
+{
+	if (g_spool_set) {
+		g_spool_set = 0;
+		unlink(g_spool);
+	}
+}
+
 static void on_signal(int sig)
 {
 	int expected = 0;
 
+	if (g_spool_set) {
+		g_spool_set = 0;
+		unlink(g_spool);
+	}
 	atomic_compare_exchange_strong(&g_signal, &expected, sig);
 }
 
@@ -71,6 +89,7 @@ void cli_install_signals(void)
 	sigaction(SIGHUP, &sa, NULL); /* the terminal went away */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	atexit(remove_spool);
 }
 
 int cli_interrupted(void)
@@ -89,10 +108,20 @@ static int on_progress(void *user, int64_t done, int64_t total)
 
 /* ---- standard input to standard output ---------------------------------- */
 
-static ptrdiff_t read_fd(void *user, void *buf, size_t n)
-{
-	int fd = *(const int *)user;
+/* Standard input: the first bytes, read to tell images from videos, then
+ * the rest of the stream. */
+typedef struct stdin_source {
+	unsigned char head[512];
+	size_t n_head;
+	size_t pos;
+} stdin_source;
 
+typedef struct stdout_sink {
+	int err; /* errno of a failed write, 0 if none */
+} stdout_sink;
+
+static ptrdiff_t read_fd(int fd, void *buf, size_t n)
+{
 	for (;;) {
 		ssize_t r = read(fd, buf, n);
 
@@ -101,31 +130,196 @@ static ptrdiff_t read_fd(void *user, void *buf, size_t n)
 	}
 }
 
+static ptrdiff_t read_source(void *user, void *buf, size_t n)
+{
+	stdin_source *src = user;
+	size_t k = src->n_head - src->pos;
+
+	if (k == 0)
+		return read_fd(STDIN_FILENO, buf, n);
+	if (k > n)
+		k = n;
+	memcpy(buf, src->head + src->pos, k);
+	src->pos += k;
+	return (ptrdiff_t)k;
+}
+
 static int write_fd(void *user, const void *buf, size_t n)
 {
-	int fd = *(const int *)user;
+	stdout_sink *sink = user;
 	const char *p = buf;
 
 	while (n) {
-		ssize_t r = write(fd, p, n);
+		ssize_t r = write(STDOUT_FILENO, p, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			sink->err = r < 0 ? errno : EIO;
 			return -1;
+		}
 		p += r;
 		n -= (size_t)r;
 	}
 	return 0;
 }
 
-static wm_status mark_stdio(wm_mark *mark, const wm_job *job)
+static bool read_head(stdin_source *src)
 {
-	static const int in_fd = 0, out_fd = 1;
-	wm_reader in = {sizeof(in), (void *)&in_fd, read_fd, "<stdin>"};
-	wm_writer out = {sizeof(out), (void *)&out_fd, write_fd, "<stdout>"};
+	while (src->n_head < sizeof(src->head)) {
+		ptrdiff_t r = read_fd(STDIN_FILENO, src->head + src->n_head,
+				      sizeof(src->head) - src->n_head);
 
-	return wm_mark_io(mark, &in, &out, job);
+		if (r < 0)
+			return false;
+		if (r == 0)
+			break;
+		src->n_head += (size_t)r;
+	}
+	return true;
+}
+
+/* The video containers the library tells by their first bytes: ISO media
+ * whose brands are not those of a still (AVIF, HEIF), Matroska/WebM, AVI
+ * and MPEG-TS. Anything else goes the image way, where the library names
+ * what it found. */
+static bool head_is_video(const unsigned char *b, size_t n)
+{
+	static const char *const stills[] = {"avif", "avis", "heic", "heix",
+					     "heim", "heis", "mif1", "msf1",
+					     "crx "};
+
+	if (n >= 16 && memcmp(b + 4, "ftyp", 4) == 0) {
+		size_t box = (size_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+		size_t end = box < n ? box : n;
+
+		for (size_t i = 8; i + 4 <= end; i += 4)
+			for (size_t k = 0; k < 9 && i != 12; k++)
+				if (memcmp(b + i, stills[k], 4) == 0)
+					return false;
+		return true;
+	}
+	if (n >= 4 && memcmp(b, "\x1a\x45\xdf\xa3", 4) == 0)
+		return true;
+	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 &&
+	    memcmp(b + 8, "AVI ", 4) == 0)
+		return true;
+	return n >= 189 && b[0] == 0x47 && b[188] == 0x47;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	int err = 0;
+
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR && !atomic_load(&g_signal))
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? errno : EIO;
+			break;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return err;
+}
+
+/* Copies standard input into a private file in $TMPDIR (the library marks
+ * videos from files, which it reads more than once). Returns 0 or errno. */
+static int spool(const stdin_source *src)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[65536];
+	ptrdiff_t r = 0;
+	int fd, err;
+
+	snprintf(g_spool, sizeof(g_spool), "%s/wmark-stdin-XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(g_spool);
+	if (fd < 0)
+		return errno;
+	g_spool_set = 1;
+	err = write_all(fd, src->head, src->n_head);
+	while (!err && (r = read_fd(STDIN_FILENO, buf, sizeof(buf))) > 0)
+		err = write_all(fd, buf, (size_t)r);
+	if (!err && r < 0)
+		err = errno;
+	if (close(fd) != 0 && !err)
+		err = errno;
+	return err;
+}
+
+/* Library messages about the private copy name standard input instead. */
+static void rename_spool(file_job *job, const char *spool_path)
+{
+	char *at = job->message ? strstr(job->message, spool_path) : NULL;
+	char *msg;
+
+	if (!at)
+		return;
+	msg = cli_xasprintf("%.*s<stdin>%s", (int)(at - job->message),
+			    job->message, at + strlen(spool_path));
+	free(job->message);
+	job->message = msg;
+}
+
+static void finish_job(const batch *b, file_job *job, wm_status st);
+
+static void mark_stdin_video(const batch *b, file_job *job,
+			     const stdin_source *src, const wm_job *j)
+{
+	char path[sizeof(g_spool)];
+	int err = spool(src);
+	wm_status st;
+
+	snprintf(path, sizeof(path), "%s", g_spool);
+	if (err) {
+		remove_spool();
+		if (atomic_load(&g_signal))
+			cli_job_set(job, FILE_CANCELLED,
+				    "interrupted; nothing written");
+		else
+			cli_job_set(job, FILE_FAILED,
+				    "cannot keep a copy of the video in %s: "
+				    "%s",
+				    path, strerror(err));
+		return;
+	}
+	st = wm_mark_file(b->mark, path, "-", j);
+	remove_spool();
+	finish_job(b, job, st);
+	rename_spool(job, path);
+}
+
+static void mark_stdio(const batch *b, file_job *job, const wm_job *j)
+{
+	stdin_source src;
+	stdout_sink sink = {0};
+	wm_reader in = {sizeof(in), &src, read_source, "<stdin>"};
+	wm_writer out = {sizeof(out), &sink, write_fd, "<stdout>"};
+	wm_status st;
+
+	memset(&src, 0, sizeof(src));
+	if (!read_head(&src)) {
+		if (atomic_load(&g_signal))
+			cli_job_set(job, FILE_CANCELLED,
+				    "interrupted; nothing written");
+		else
+			cli_job_set(job, FILE_FAILED, "%s", strerror(errno));
+		return;
+	}
+	if (head_is_video(src.head, src.n_head)) {
+		mark_stdin_video(b, job, &src, j);
+		return;
+	}
+	st = wm_mark_io(b->mark, &in, &out, j);
+	finish_job(b, job, st);
+	if (job->state == FILE_FAILED && sink.err)
+		cli_job_set(job, FILE_FAILED, "<stdout>: write failed: %s",
+			    strerror(sink.err));
 }
 
 /* ---- one file ----------------------------------------------------------- */
@@ -142,9 +336,17 @@ static bool skip_by_probe(const batch *b, file_job *job)
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	st = wm_probe_file(job->input, &info);
-	if (st == WM_ERR_UNSUPPORTED && job->from_walk) {
+	/* Files that are no media at all are passed over quietly; an image
+	 * or video in a format the library refuses (GIF, TIFF, AVIF...)
+	 * fails with the library's reason, as when it is named. */
+	if (st == WM_ERR_UNSUPPORTED && job->from_walk &&
+	    strstr(wm_last_error(), "not an image or video")) {
 		job->quiet_skip = true;
 		cli_job_set(job, FILE_SKIPPED, "not an image or video");
+		return true;
+	}
+	if (st == WM_ERR_UNSUPPORTED && job->from_walk) {
+		cli_job_set(job, FILE_FAILED, "%s", wm_last_error());
 		return true;
 	}
 	if (st == WM_OK && b->cfg->skip_marked && info.has_disclosure) {
@@ -169,6 +371,33 @@ static void finish_job(const batch *b, file_job *job, wm_status st)
 		cli_job_set(job, FILE_FAILED, "%s", wm_last_error());
 }
 
+static bool out_of_descriptors(void)
+{
+	const char *msg = wm_last_error();
+
+	return strstr(msg, strerror(EMFILE)) || strstr(msg, strerror(ENFILE));
+}
+
+/* Too many open files is a passing state of a batch (other workers hold
+ * descriptors), not a property of the file: wait a little and try again,
+ * for up to about ten seconds. */
+static wm_status mark_file_retrying(const batch *b, file_job *job,
+				    const wm_job *j)
+{
+	struct timespec pause = {0, 5 * 1000 * 1000};
+	wm_status st;
+
+	for (int tries = 0;; tries++) {
+		st = wm_mark_file(b->mark, job->input, job->output, j);
+		if (st == WM_OK || tries >= 200 || atomic_load(&g_signal) ||
+		    !out_of_descriptors())
+			return st;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 50 * 1000 * 1000)
+			pause.tv_nsec *= 2;
+	}
+}
+
 static void run_job(worker *w, file_job *job)
 {
 	const cli_config *cfg = w->b->cfg;
@@ -189,10 +418,12 @@ static void run_job(worker *w, file_job *job)
 		job->seconds = cli_now() - t0;
 		return;
 	}
-	if (cli_is_stdin(job))
-		st = mark_stdio(w->b->mark, &j);
-	else
-		st = wm_mark_file(w->b->mark, job->input, job->output, &j);
+	if (cli_is_stdin(job)) {
+		mark_stdio(w->b, job, &j);
+		job->seconds = cli_now() - t0;
+		return;
+	}
+	st = mark_file_retrying(w->b, job, &j);
 	job->seconds = cli_now() - t0;
 	finish_job(w->b, job, st);
 }
@@ -360,10 +591,24 @@ static void wait_workers(batch *b, size_t total)
 
 /* ---- the batch ---------------------------------------------------------- */
 
+/* Each worker holds a few descriptors (input, temporary output, codec
+ * files); more workers than the descriptor limit allows would only fail
+ * with "Too many open files". */
+static long descriptor_cap(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 4096;
+	return rl.rlim_cur > 32 + 8 ? (long)(rl.rlim_cur - 32) / 8 : 1;
+}
+
 static int worker_count(const cli_config *cfg, size_t pending)
 {
 	long n = cfg->jobs ? cfg->jobs : sysconf(_SC_NPROCESSORS_ONLN);
 
+	if (n > descriptor_cap())
+		n = descriptor_cap();
 	if (n < 1)
 		n = 1;
 	if ((size_t)n > pending)

@@ -182,6 +182,7 @@ static int disclose(const wm_mark *mark)
 {
 	size_t n, out_n;
 	char *in = read_all(0, &n), *out;
+	bool newline;
 
 	if (!in) {
 		perror("wmark: text: standard input");
@@ -193,8 +194,12 @@ static int disclose(const wm_mark *mark)
 		free(in);
 		return WMARK_EXIT_FAILED;
 	}
+	/* A message that ended with a newline keeps ending with one, so the
+	 * next shell prompt starts on its own line. */
+	newline = n && in[n - 1] == '\n' && (!out_n || out[out_n - 1] != '\n');
 	free(in);
-	if (fwrite(out, 1, out_n, stdout) != out_n || fflush(stdout) != 0) {
+	if (fwrite(out, 1, out_n, stdout) != out_n ||
+	    (newline && putchar('\n') == EOF) || fflush(stdout) != 0) {
 		perror("wmark: text: standard output");
 		wm_free(out);
 		return WMARK_EXIT_FAILED;

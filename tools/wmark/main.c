@@ -97,6 +97,7 @@ static int run_mark(int argc, char **argv)
 	}
 	if (r == WMARK_CONTINUE)
 		r = cli_run_batch(&cfg, mark, &jobs);
+	cli_remove_empty_dirs(&jobs);
 	wm_set_log_callback(NULL, NULL);
 	cli_jobs_free(&jobs);
 	wm_mark_free(mark);

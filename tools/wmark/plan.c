@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "wmark.h"
 
@@ -29,7 +30,6 @@ typedef struct planner {
 	const cli_config *cfg;
 	job_list *jobs;
 	const char *tmpl;
-	bool default_tmpl;
 	struct stat outdir_st;
 	char *made_dir; /* last sub-folder of -o known to be a real folder */
 } planner;
@@ -73,6 +73,9 @@ void cli_jobs_free(job_list *jobs)
 	for (size_t i = 0; i < jobs->n; i++)
 		job_free(&jobs->v[i]);
 	free(jobs->v);
+	for (size_t i = 0; i < jobs->n_made_dirs; i++)
+		free(jobs->made_dirs[i]);
+	free(jobs->made_dirs);
 	memset(jobs, 0, sizeof(*jobs));
 }
 
@@ -217,18 +220,38 @@ static int make_outdir(const char *dir)
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "wmark: -o ");
 		cli_print_name(stderr, dir);
-		fprintf(stderr, ": %s\n", strerror(errno));
+		fprintf(stderr, ": cannot create the folder: %s\n",
+			strerror(errno));
 		free(p);
-		return WMARK_EXIT_FAILED;
+		return WMARK_EXIT_USAGE;
 	}
 	free(p);
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "wmark: -o ");
 		cli_print_name(stderr, dir);
-		fprintf(stderr, ": not a folder\n");
-		return WMARK_EXIT_FAILED;
+		fprintf(stderr, ": exists and is not a folder\n");
+		return WMARK_EXIT_USAGE;
 	}
 	return WMARK_CONTINUE;
+}
+
+/* Sub-folders are created while planning, before it is known whether any
+ * file in them will be marked; the ones left empty are removed at the end. */
+static void remember_dir(job_list *jobs, const char *dir)
+{
+	size_t n = jobs->n_made_dirs + 1;
+
+	jobs->made_dirs = cli_xrealloc(jobs->made_dirs, n * sizeof(char *));
+	jobs->made_dirs[n - 1] = cli_xstrdup(dir);
+	jobs->n_made_dirs = n;
+}
+
+void cli_remove_empty_dirs(job_list *jobs)
+{
+	/* Children were created after their parents: last ones first. rmdir
+	 * only ever removes an empty folder. */
+	for (size_t i = jobs->n_made_dirs; i-- > 0;)
+		rmdir(jobs->made_dirs[i]);
 }
 
 /* Makes sure OUTDIR/rel is a chain of real folders, creating what is
@@ -249,8 +272,10 @@ static bool make_subdirs(planner *p, const char *rel, file_job *job)
 
 		free(cur);
 		cur = next;
-		if (mkdir(cur, 0777) == 0)
+		if (mkdir(cur, 0777) == 0) {
+			remember_dir(p->jobs, cur);
 			continue;
+		}
 		if (errno != EEXIST || lstat(cur, &st) != 0 ||
 		    !S_ISDIR(st.st_mode)) {
 			cli_job_set(job, FILE_FAILED,
@@ -443,14 +468,15 @@ static char **read_names(const char *dir, size_t *n, int *err)
 	return names;
 }
 
-/* Without -o and with the default template, "x.marked.jpg" is the output
- * of an earlier run; marking it again would give x.marked.marked.jpg. */
-static bool is_earlier_output(const planner *p, const char *name)
+/* "x.marked.jpg" found in a folder is the output of an earlier run, with
+ * or without -o: marking it again would mark it twice. Named on the
+ * command line, it is marked like any file. */
+static bool is_earlier_output(const char *name)
 {
 	size_t stem = stem_length(name);
 
-	return p->default_tmpl && !p->cfg->outdir && !p->cfg->in_place &&
-	       stem >= 7 && memcmp(name + stem - 7, ".marked", 7) == 0;
+	return strstr(name, ".marked.") ||
+	       (stem >= 7 && memcmp(name + stem - 7, ".marked", 7) == 0);
 }
 
 static void quiet_skip(planner *p, const char *path, const char *why)
@@ -486,7 +512,7 @@ static void walk_entry(planner *p, const char *path, const char *rel,
 		free(sub);
 	} else if (!S_ISREG(st.st_mode)) {
 		quiet_skip(p, path, "not a regular file");
-	} else if (is_earlier_output(p, name)) {
+	} else if (is_earlier_output(name)) {
 		quiet_skip(p, path, "output of an earlier run");
 	} else {
 		plan_file(p, path, rel, name, true, &st);
@@ -603,7 +629,6 @@ int cli_plan(const cli_config *cfg, job_list *jobs)
 {
 	planner p = {.cfg = cfg, .jobs = jobs};
 
-	p.default_tmpl = !cfg->name_template;
 	p.tmpl = cfg->name_template ? cfg->name_template
 		 : cfg->outdir	    ? "{name}"
 				    : "{stem}.marked{ext}";

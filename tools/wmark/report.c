@@ -132,10 +132,12 @@ void cli_report_summary(const cli_config *cfg, const job_list *jobs,
 		return;
 	if (n[FILE_CANCELLED])
 		fprintf(stderr,
-			"wmark: interrupted: %zu files not finished and "
-			"nothing of them written; the same command again "
+			"wmark: interrupted: %zu %s not finished and "
+			"nothing of %s written; the same command again "
 			"completes the batch\n",
-			n[FILE_CANCELLED]);
+			n[FILE_CANCELLED],
+			n[FILE_CANCELLED] == 1 ? "file" : "files",
+			n[FILE_CANCELLED] == 1 ? "it" : "them");
 	if (cfg->verbosity < 0)
 		return;
 	if (jobs->n > 1 || n[FILE_FAILED] || cfg->verbosity > 0)

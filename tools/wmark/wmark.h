@@ -24,7 +24,7 @@
 enum {
 	WMARK_EXIT_OK = 0,     /* every file marked or skipped */
 	WMARK_EXIT_FAILED = 1, /* at least one file failed */
-	WMARK_EXIT_USAGE = 2   /* bad flags or values: nothing was done */
+	WMARK_EXIT_USAGE = 2   /* bad flags, values or -o: nothing was done */
 	/* 128 + signal number when interrupted: 130 for Ctrl-C, 143 for a
 	 * kill with SIGTERM, 129 when the terminal hangs up. */
 };
@@ -52,6 +52,7 @@ typedef struct cli_config {
 	int verbosity;	  /* -1 quiet, 0 normal, 1 verbose */
 	int progress;	  /* -1 automatic (on a terminal), 0 off, 1 on */
 	const char *preset;
+	const char *batch_flag; /* first file or batch flag given, for text */
 	cli_setting *settings;
 	size_t n_settings;
 	char **inputs;
@@ -97,6 +98,8 @@ typedef struct job_list {
 	file_job *v;
 	size_t n;
 	size_t cap;
+	char **made_dirs; /* sub-folders of -o created while planning */
+	size_t n_made_dirs;
 } job_list;
 
 /* Small helpers; they exit with a message when memory runs out, which is
@@ -117,6 +120,7 @@ void cli_config_free(cli_config *cfg);
 bool cli_template_valid(const char *tmpl, char *why, size_t why_size);
 int cli_plan(const cli_config *cfg, job_list *jobs);
 void cli_jobs_free(job_list *jobs);
+void cli_remove_empty_dirs(job_list *jobs);
 void cli_job_set(file_job *job, file_state state, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
