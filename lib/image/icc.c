@@ -178,18 +178,25 @@ static void seed(const double *xs, const double t[3], double x[3])
 	memcpy(x, xs + 3 * k, 3 * sizeof(double));
 }
 
+/* Leaves k->to NULL (no conversion, as for a profile Little CMS cannot
+ * read) when the profile has no usable forward direction either. */
 static wm_status build_grid(wm__icc *k, cmsHPROFILE srgb, cmsHPROFILE prof)
 {
 	cmsHTRANSFORM fwd = make(prof, TYPE_RGB_DBL, srgb, TYPE_RGB_DBL);
-	double *xs = fwd ? forward_samples(fwd) : NULL;
+	double *xs;
 	int i, c;
 
+	if (!fwd) {
+		cmsDeleteTransform(k->to);
+		k->to = NULL;
+		return WM_OK;
+	}
+	xs = forward_samples(fwd);
 	k->grid = wm__malloc(sizeof(float) * 3 * GRID_PTS);
 	if (!xs || !k->grid) {
-		if (fwd)
-			cmsDeleteTransform(fwd);
+		cmsDeleteTransform(fwd);
 		wm__free(xs);
-		return WM_ERR_NO_MEMORY;
+		return wm__error(WM_ERR_NO_MEMORY, "icc: out of memory");
 	}
 	for (i = 0; i < GRID_PTS; i++) {
 		double t[3] = {xs[3 * i], xs[3 * i + 1], xs[3 * i + 2]}, x[3];
@@ -204,33 +211,42 @@ static wm_status build_grid(wm__icc *k, cmsHPROFILE srgb, cmsHPROFILE prof)
 	return WM_OK;
 }
 
-wm__icc *wm__icc_open(const wm__blob *icc)
+wm_status wm__icc_open(const wm__blob *icc, wm__icc **out)
 {
 	cmsHPROFILE prof, srgb;
 	wm__icc *k;
+	wm_status s = WM_OK;
 
+	*out = NULL;
 	if (icc->size < 132)
-		return NULL;
+		return WM_OK;
 	prof = cmsOpenProfileFromMem(icc->data, (cmsUInt32Number)icc->size);
 	if (!prof)
-		return NULL;
+		return WM_OK;
+	if (cmsGetColorSpace(prof) != cmsSigRgbData) {
+		cmsCloseProfile(prof);
+		return WM_OK;
+	}
+
+	/* The built-in sRGB profile fails only for lack of memory. */
 	srgb = cmsCreate_sRGBProfile();
 	k = wm__calloc(1, sizeof(*k));
-	if (k && srgb && cmsGetColorSpace(prof) == cmsSigRgbData)
+	if (!srgb || !k)
+		s = wm__error(WM_ERR_NO_MEMORY, "icc: out of memory");
+	if (s == WM_OK)
 		k->to = make(srgb, TYPE_RGB_8, prof, TYPE_RGB_8);
-	if (k && k->to && !round_trip_ok(srgb, prof, k->to) &&
-	    build_grid(k, srgb, prof) != WM_OK) {
-		wm__icc_close(k);
+	if (s == WM_OK && k->to && !round_trip_ok(srgb, prof, k->to))
+		s = build_grid(k, srgb, prof);
+	if (s == WM_OK && k->to) {
+		*out = k;
 		k = NULL;
 	}
-	if (k && !k->to) {
-		wm__free(k);
-		k = NULL;
-	}
+
+	wm__icc_close(k);
 	if (srgb)
 		cmsCloseProfile(srgb);
 	cmsCloseProfile(prof);
-	return k;
+	return s;
 }
 
 void wm__icc_close(wm__icc *k)

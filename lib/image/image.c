@@ -104,12 +104,16 @@ wm_status wm__image_prepare(wm__image *im, const wm_frame *tmpl)
 {
 	wm__raster_filter filter = {0};
 	wm__icc *icc = NULL;
-	wm_status s;
+	wm_status s = WM_OK;
 
 	im->width = tmpl->width;
 	im->height = tmpl->height;
 	if (im->meta.icc.size)
-		icc = wm__icc_open(&im->meta.icc);
+		s = wm__icc_open(&im->meta.icc, &icc);
+	if (s != WM_OK) {
+		im->prep = NULL;
+		return wm__error_prefix(s, im->name);
+	}
 	if (icc) {
 		filter.key = fnv1a(im->meta.icc.data, im->meta.icc.size);
 		filter.apply = wm__icc_apply;

@@ -55,8 +55,9 @@ typedef struct wm__meta {
 void wm__meta_free(wm__meta *m);
 
 /* Reads the orientation from meta->exif (libexif) and removes the EXIF
- * thumbnail, which would still show the unmarked picture. */
-void wm__meta_read_exif(wm__meta *m);
+ * thumbnail, which would still show the unmarked picture. Fails only for
+ * lack of memory. */
+wm_status wm__meta_read_exif(wm__meta *m);
 
 /*
  * The XMP packet to write: the input's packet (if any) with the digital
@@ -72,12 +73,13 @@ bool wm__xmp_source_type(const wm__blob *xmp, char *buf, size_t size);
 /* Whether an XMP packet carries this library's disclosure. */
 bool wm__xmp_has_disclosure(const wm__blob *xmp);
 
-/* Conversion of the mark's sRGB colours into an RGB ICC profile; NULL
- * when the profile is not an RGB one or cannot be read. wm__icc_apply is a
+/* Conversion of the mark's sRGB colours into an RGB ICC profile; *out is
+ * NULL (and the status WM_OK) when the profile is not an RGB one or Little
+ * CMS cannot read it; only a lack of memory fails. wm__icc_apply is a
  * wm__raster_filter function taking the wm__icc as its user pointer. */
 typedef struct wm__icc wm__icc;
 
-wm__icc *wm__icc_open(const wm__blob *icc);
+wm_status wm__icc_open(const wm__blob *icc, wm__icc **out);
 void wm__icc_close(wm__icc *k);
 wm_status wm__icc_apply(void *user, wm__raster *r);
 

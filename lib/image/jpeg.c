@@ -682,8 +682,9 @@ wm_status wm__jpeg_transcode(wm__image *im)
 	wm_pixel_format fmt;
 	wm_status st = src_open(&s, im);
 
+	if (st == WM_OK)
+		st = wm__meta_read_exif(&im->meta);
 	if (st == WM_OK) {
-		wm__meta_read_exif(&im->meta);
 		im->width = (int)s.d.image_width;
 		im->height = (int)s.d.image_height;
 		fmt = planar_layout(&s.d);

@@ -11,7 +11,9 @@
 /* ---- EXIF ------------------------------------------------------------------
  */
 
-static int read_orientation(const wm__blob *exif)
+/* Sets *orientation (1 when absent or invalid). Only a lack of memory
+ * fails: a picture turned the wrong way would be a silently wrong result. */
+static wm_status read_orientation(const wm__blob *exif, int *orientation)
 {
 	static const uint8_t hdr[6] = {'E', 'x', 'i', 'f', 0, 0};
 	uint8_t *buf = wm__malloc(exif->size + 6);
@@ -19,19 +21,25 @@ static int read_orientation(const wm__blob *exif)
 	ExifEntry *e;
 	int o = 1;
 
+	*orientation = 1;
 	if (!buf)
-		return 1;
+		return wm__error(WM_ERR_NO_MEMORY, "exif: out of memory");
 	memcpy(buf, hdr, 6);
 	memcpy(buf + 6, exif->data, exif->size);
+
+	/* NULL only when libexif cannot allocate its ExifData: it loads bad
+	 * data into an empty one. */
 	ed = exif_data_new_from_data(buf, (unsigned)(exif->size + 6));
 	wm__free(buf);
 	if (!ed)
-		return 1;
+		return wm__error(WM_ERR_NO_MEMORY, "exif: out of memory");
+
 	e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
 	if (e && e->format == EXIF_FORMAT_SHORT && e->components >= 1)
 		o = exif_get_short(e->data, exif_data_get_byte_order(ed));
 	exif_data_unref(ed);
-	return o >= 1 && o <= 8 ? o : 1;
+	*orientation = o >= 1 && o <= 8 ? o : 1;
+	return WM_OK;
 }
 
 static uint32_t tiff_get(const uint8_t *p, int n, bool le)
@@ -105,18 +113,22 @@ static void drop_thumbnail(wm__blob *x)
 	tiff_put32(x->data + next_at, 0, le);
 }
 
-void wm__meta_read_exif(wm__meta *m)
+wm_status wm__meta_read_exif(wm__meta *m)
 {
 	static const uint8_t hdr[6] = {'E', 'x', 'i', 'f', 0, 0};
+	wm_status s;
 
 	if (m->exif.size >= 6 && !memcmp(m->exif.data, hdr, 6)) {
 		memmove(m->exif.data, m->exif.data + 6, m->exif.size - 6);
 		m->exif.size -= 6;
 	}
 	if (!m->exif.size)
-		return;
-	m->orientation = read_orientation(&m->exif);
+		return WM_OK;
+	s = read_orientation(&m->exif, &m->orientation);
+	if (s != WM_OK)
+		return s;
 	drop_thumbnail(&m->exif);
+	return WM_OK;
 }
 
 /* ---- XMP -------------------------------------------------------------------
@@ -321,12 +333,14 @@ bool wm__xmp_has_disclosure(const wm__blob *xmp)
 bool wm__xmp_source_type(const wm__blob *xmp, char *buf, size_t size)
 {
 	const char *h = (const char *)xmp->data, *p, *v, *e, *slash;
-	const char *end = h + xmp->size;
+	const char *end;
 
 	if (size)
 		buf[0] = '\0';
-	p = xmp->size ? find_n(h, xmp->size, "Iptc4xmpExt:DigitalSourceType")
-		      : NULL;
+	if (!xmp->size)
+		return false;
+	end = h + xmp->size;
+	p = find_n(h, xmp->size, "Iptc4xmpExt:DigitalSourceType");
 	if (!p)
 		return false;
 	p += strlen("Iptc4xmpExt:DigitalSourceType");

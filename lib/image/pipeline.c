@@ -282,10 +282,10 @@ wm_status wm__image_pipeline(wm__image *im, int in_format)
 
 	memset(&st, 0, sizeof(st));
 	s = open_decoder(im, in_format, &st.d);
-	if (s == WM_OK) {
-		wm__meta_read_exif(&im->meta);
+	if (s == WM_OK)
+		s = wm__meta_read_exif(&im->meta);
+	if (s == WM_OK)
 		s = run_stage(im, &st);
-	}
 	if (st.e.destroy)
 		st.e.destroy(st.e.ctx);
 	if (st.d.destroy)
@@ -331,7 +331,12 @@ wm_status wm__image_probe(wm__image *im, int format, wm_media_info *info)
 
 	if (s != WM_OK)
 		return s;
-	wm__meta_read_exif(&im->meta);
+	s = wm__meta_read_exif(&im->meta);
+	if (s != WM_OK) {
+		if (d.destroy)
+			d.destroy(d.ctx);
+		return s;
+	}
 	info->width = d.width;
 	info->height = d.height;
 	info->orientation = (wm_orientation)im->meta.orientation;

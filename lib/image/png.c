@@ -17,6 +17,7 @@
 typedef struct png_err {
 	const char *name;
 	char msg[160];
+	bool no_memory; /* an allocation of libpng's failed */
 } png_err;
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -27,17 +28,42 @@ static void on_error(png_structp png, png_const_charp msg)
 	png_longjmp(png, 1);
 }
 
+/* After a failed allocation, a warning may be all libpng says ("Out of
+ * memory", then "Insufficient memory for eXIf chunk data"): kept for the
+ * message. */
 static void on_warning(png_structp png, png_const_charp msg)
 {
 	png_err *e = png_get_error_ptr(png);
 
 	wm__log(WM_LOG_DEBUG, "%s: libpng: %s", e->name, msg);
+	if (e->no_memory && !e->msg[0])
+		snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
 
+static wm_status no_memory(const png_err *e)
+{
+	if (e->msg[0])
+		return wm__error(WM_ERR_NO_MEMORY,
+				 "%s: out of memory (libpng: %s)", e->name,
+				 e->msg);
+	return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory in libpng",
+			 e->name);
+}
+
+/*
+ * Every failed allocation is recorded, because libpng reports some only as
+ * a warning and goes on without the chunk (eXIf, iCCP, text: metadata
+ * silently lost), and others as errors whose text does not always speak of
+ * memory ("too many text chunks"). Each step then reports NO_MEMORY.
+ */
 static png_voidp png_alloc(png_structp png, png_alloc_size_t n)
 {
-	(void)png;
-	return wm__malloc(n);
+	png_voidp q = wm__malloc(n);
+	png_err *e = png_get_mem_ptr(png);
+
+	if (!q && e)
+		e->no_memory = true;
+	return q;
 }
 
 static void png_dealloc(png_structp png, png_voidp p)
@@ -76,6 +102,8 @@ static void dec_destroy(void *ctx)
 
 static wm_status dec_fail(png_dec *p, wm_status s)
 {
+	if (p->err.no_memory)
+		return no_memory(&p->err);
 	if (s == WM_ERR_CORRUPT)
 		return wm__error(s, "%s: corrupt PNG: %s", p->im->name,
 				 p->err.msg[0] ? p->err.msg : "unknown error");
@@ -107,7 +135,7 @@ static wm_status read_interlaced(png_dec *p)
 	}
 	png_read_image(p->png, rows);
 	wm__free(rows);
-	return WM_OK;
+	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
 static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
@@ -129,7 +157,7 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 	for (y = 0; y < rows; y++)
 		png_read_row(p->png, buf + y * stride, NULL);
 	p->next_row += rows;
-	return WM_OK;
+	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
 /*
@@ -218,7 +246,7 @@ static wm_status read_header(png_dec *p, wm__decoder *d)
 	p->width = d->width = (int)w;
 	p->height = d->height = (int)h;
 	p->whole_stride = png_get_rowbytes(p->png, p->info);
-	return WM_OK;
+	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
 wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
@@ -231,9 +259,9 @@ wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
 				 im->name);
 	p->im = im;
 	p->err.name = im->name;
-	p->png =
-	    png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &p->err, on_error,
-				     on_warning, NULL, png_alloc, png_dealloc);
+	p->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &p->err,
+					  on_error, on_warning, &p->err,
+					  png_alloc, png_dealloc);
 	p->info = p->png ? png_create_info_struct(p->png) : NULL;
 	if (!p->info) {
 		dec_destroy(p);
@@ -280,6 +308,8 @@ static void enc_destroy(void *ctx)
 
 static wm_status enc_fail(png_enc *p)
 {
+	if (p->err.no_memory)
+		return no_memory(&p->err);
 	return wm__error(WM_ERR_IO, "%s: cannot write the PNG: %s", p->im->name,
 			 p->err.msg);
 }
@@ -294,7 +324,7 @@ static wm_status enc_write(void *ctx, const uint8_t *buf, ptrdiff_t stride,
 		return enc_fail(p);
 	for (y = 0; y < rows; y++)
 		png_write_row(p->png, buf + y * stride);
-	return WM_OK;
+	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
 static wm_status enc_finish(void *ctx)
@@ -304,7 +334,7 @@ static wm_status enc_finish(void *ctx)
 	if (setjmp(png_jmpbuf(p->png)))
 		return enc_fail(p);
 	png_write_end(p->png, NULL);
-	return WM_OK;
+	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
 wm_pixel_format wm__png_accepts(wm_pixel_format f)
@@ -401,7 +431,7 @@ static wm_status write_header(png_enc *p, wm_pixel_format f)
 	png_write_info(p->png, p->info);
 	if (depth == 16 && *(uint8_t *)&one == 1)
 		png_set_swap(p->png);
-	return WM_OK;
+	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
 wm_status wm__png_encoder(wm__image *im, wm_pixel_format f, wm__encoder *e)
@@ -414,9 +444,9 @@ wm_status wm__png_encoder(wm__image *im, wm_pixel_format f, wm__encoder *e)
 				 im->name);
 	p->im = im;
 	p->err.name = im->name;
-	p->png =
-	    png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &p->err, on_error,
-				      on_warning, NULL, png_alloc, png_dealloc);
+	p->png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &p->err,
+					   on_error, on_warning, &p->err,
+					   png_alloc, png_dealloc);
 	p->info = p->png ? png_create_info_struct(p->png) : NULL;
 	s = p->info
 		? wm__meta_xmp_out(&im->meta, im->mark, &p->xmp)

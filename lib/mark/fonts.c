@@ -11,6 +11,7 @@
 #include <fontconfig/fontconfig.h>
 
 #include "fonts.h"
+#include FT_MODULE_H
 
 extern const unsigned char wm__embedded_font[];
 extern const size_t wm__embedded_font_size;
@@ -67,6 +68,8 @@ static wm_status open_file(wm__fonts *f, const char *file, int index,
 		return wm__error(WM_ERR_NOT_FOUND, "font '%s': no such file",
 				 what);
 	e = FT_New_Face(f->ft, file, index, &face);
+	if (e && f->no_memory)
+		return wm__fonts_check(f);
 	if (e)
 		return wm__error(WM_ERR_UNSUPPORTED,
 				 "font '%s': not a font FreeType can read "
@@ -137,17 +140,77 @@ static wm_status open_fontconfig(wm__fonts *f, const char *name)
 	return s;
 }
 
+static void *ft_alloc(FT_Memory mem, long size)
+{
+	void *p = wm__malloc((size_t)size);
+
+	if (!p)
+		((wm__fonts *)mem->user)->no_memory = true;
+	return p;
+}
+
+static void *ft_realloc(FT_Memory mem, long cur_size, long size, void *block)
+{
+	void *p = wm__realloc(block, (size_t)size);
+
+	(void)cur_size;
+	if (!p)
+		((wm__fonts *)mem->user)->no_memory = true;
+	return p;
+}
+
+static void ft_free(FT_Memory mem, void *block)
+{
+	(void)mem;
+	wm__free(block);
+}
+
+/* A FreeType library of the mark's own that allocates through the
+ * library's allocator (FT_Init_FreeType would use malloc), with the
+ * modules and properties FT_Init_FreeType would give it. */
+static wm_status start_freetype(wm__fonts *f)
+{
+	f->mem = wm__calloc(1, sizeof(*f->mem));
+	if (!f->mem)
+		return wm__error(WM_ERR_NO_MEMORY, "fonts: out of memory");
+	f->mem->user = f;
+	f->mem->alloc = ft_alloc;
+	f->mem->realloc = ft_realloc;
+	f->mem->free = ft_free;
+	if (FT_New_Library(f->mem, &f->ft)) {
+		f->ft = NULL;
+		return wm__error(WM_ERR_NO_MEMORY, "FreeType: out of memory");
+	}
+
+	/* Adding a module fails only for lack of memory, and silently. */
+	FT_Add_Default_Modules(f->ft);
+	FT_Set_Default_Properties(f->ft);
+	return wm__fonts_check(f);
+}
+
+wm_status wm__fonts_check(const wm__fonts *f)
+{
+	if (f->no_memory)
+		return wm__error(WM_ERR_NO_MEMORY, "FreeType: out of memory");
+	return WM_OK;
+}
+
 wm_status wm__fonts_open(wm__fonts *f, const char *name)
 {
 	FT_Face face;
+	wm_status s;
 
-	if (!f->ft && FT_Init_FreeType(&f->ft))
-		return wm__error(WM_ERR_NO_MEMORY, "FreeType: cannot start");
+	if (!f->ft) {
+		s = start_freetype(f);
+		if (s != WM_OK)
+			return s;
+	}
 	if (!name[0]) {
 		if (FT_New_Memory_Face(f->ft, wm__embedded_font,
 				       (FT_Long)wm__embedded_font_size, 0,
 				       &face))
-			return wm__error(WM_ERR_INTERNAL,
+			return f->no_memory ? wm__fonts_check(f)
+					    : wm__error(WM_ERR_INTERNAL,
 					 "embedded font: FreeType cannot read "
 					 "it");
 		return fonts_add(f, face, NULL, 0);
@@ -168,7 +231,8 @@ void wm__fonts_close(wm__fonts *f)
 	wm__free(f->list);
 	wm__free(f->absent);
 	if (f->ft)
-		FT_Done_FreeType(f->ft);
+		FT_Done_Library(f->ft);
+	wm__free(f->mem);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -20,6 +20,8 @@ typedef struct wm__font {
 
 struct wm__fonts {
 	FT_Library ft;
+	FT_Memory mem;	  /* FreeType's allocator (ours), alive while ft is */
+	bool no_memory;	  /* an allocation of FreeType's failed */
 	wm__font *list; /* list[0] is the chosen font, then fallbacks */
 	int count;
 	int cap;
@@ -32,6 +34,13 @@ struct wm__fonts {
  * fontconfig name. It becomes list[0]. */
 wm_status wm__fonts_open(wm__fonts *f, const char *name);
 void wm__fonts_close(wm__fonts *f);
+
+/* NO_MEMORY, with a message, when an allocation of FreeType's failed
+ * since the fonts were opened. FreeType and HarfBuzz's FreeType functions
+ * sometimes go on after one (a glyph without advance or outline, a
+ * fallback font not loaded), so callers check after their work and close
+ * the fonts, whose caches may hold such results. */
+wm_status wm__fonts_check(const wm__fonts *f);
 
 /* Sets a face to `px` pixels (selecting and scaling a bitmap strike for
  * fonts that have no outlines) and makes its HarfBuzz font. */

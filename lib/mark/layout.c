@@ -23,6 +23,7 @@ typedef struct wm__geom {
 	bool sar_on_x; /* the stored x axis is the displayed x axis */
 	int dw, dh;    /* displayed size in square pixels */
 	int shorter;   /* shorter displayed side */
+	bool text;     /* the text option draws something */
 } wm__geom;
 
 static void make_geom(const wm_frame *f, wm__geom *g)
@@ -67,40 +68,6 @@ static double text_size(const wm__options *o, const wm__geom *g, double f)
 	double size = wm__opt_px(o, WM_OPT_SIZE, g->shorter) * f;
 
 	return size < 1 ? 1 : size;
-}
-
-static void text_style(const wm_mark *m, const wm__geom *g, double f,
-		       double wrap, wm__text_style *st)
-{
-	const wm__options *o = &m->opts;
-	double size = text_size(o, g, f);
-	double max = wm__opt_px(o, WM_OPT_MAX_WIDTH, g->shorter);
-
-	memset(st, 0, sizeof(*st));
-	st->size = size;
-	st->color = wm__opt_color(o, WM_OPT_COLOR);
-	st->outline_color = wm__opt_color(o, WM_OPT_OUTLINE_COLOR);
-	st->outline = wm__opt_double(o, WM_OPT_OUTLINE_WIDTH) * size;
-	st->shadow_color = wm__opt_color(o, WM_OPT_SHADOW_COLOR);
-	st->shadow = wm__opt_double(o, WM_OPT_SHADOW_OFFSET) * size;
-	st->align = auto_align(o);
-	st->line_spacing = wm__opt_double(o, WM_OPT_LINE_SPACING);
-	st->max_width = max > 0 ? max * f : wrap;
-}
-
-static bool has_text(const wm_mark *m)
-{
-	return !wm__text_blank(wm__opt_str(&m->opts, WM_OPT_TEXT));
-}
-
-static wm_status render_text(wm_mark *m, const wm__geom *g, double f,
-			     double wrap, wm__raster *out)
-{
-	wm__text_style st;
-
-	text_style(m, g, f, wrap, &st);
-	return wm__text_render(m, wm__opt_str(&m->opts, WM_OPT_TEXT), &st,
-			       out);
 }
 
 static wm_status ensure_logo(wm_mark *m)
@@ -164,6 +131,83 @@ static wm_status render_qr(wm_mark *m, const wm__geom *g, double f,
 	return wm__qr_render(wm__opt_str(&m->opts, WM_OPT_QR),
 			     (int)wm__opt_int(&m->opts, WM_OPT_QR_LEVEL),
 			     module, out);
+}
+
+/* Side of the QR code with its quiet zone at scale factor f. */
+static wm_status qr_side(wm_mark *m, const wm__geom *g, double f, int *side)
+{
+	int module, modules;
+	wm_status s = qr_module(m, g, f, &module);
+
+	if (s == WM_OK)
+		s = wm__qr_modules(wm__opt_str(&m->opts, WM_OPT_QR),
+				   (int)wm__opt_int(&m->opts, WM_OPT_QR_LEVEL),
+				   &modules);
+	*side = s == WM_OK ? (modules + 2 * WM__QR_QUIET) * module : 0;
+	return s;
+}
+
+/* The width text wraps to when no max-width is set: the room less the
+ * pieces beside it with their gaps, the box padding and the text block's
+ * own padding, so that wrapped text fits without shrinking. */
+static wm_status text_wrap(wm_mark *m, const wm__geom *g, double f, int aw,
+			   const wm__text_style *st, double *wrap)
+{
+	const wm__options *o = &m->opts;
+	bool row = (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) <
+		   WM__LOGO_ABOVE;
+	int lw, lh, side;
+	wm_status s = WM_OK;
+
+	*wrap = aw - wm__text_margins(st);
+	if (row && wm__opt_str(o, WM_OPT_LOGO)[0]) {
+		logo_size(m, g, f, &lw, &lh); /* first_scale decoded it */
+		*wrap -= lw + 0.3 * st->size;
+	}
+	if (row && wm__opt_str(o, WM_OPT_QR)[0]) {
+		s = qr_side(m, g, f, &side);
+		*wrap -= side + 0.3 * st->size;
+	}
+	if (wm__opt_int(o, WM_OPT_BOX))
+		*wrap -= 2 * lround(wm__opt_double(o, WM_OPT_BOX_PADDING) *
+				    st->size);
+	*wrap = *wrap < 1 ? 1 : *wrap;
+	return s;
+}
+
+static wm_status text_style(wm_mark *m, const wm__geom *g, double f, int aw,
+			    wm__text_style *st)
+{
+	const wm__options *o = &m->opts;
+	double size = text_size(o, g, f);
+	double max = wm__opt_px(o, WM_OPT_MAX_WIDTH, g->shorter);
+
+	memset(st, 0, sizeof(*st));
+	st->size = size;
+	st->color = wm__opt_color(o, WM_OPT_COLOR);
+	st->outline_color = wm__opt_color(o, WM_OPT_OUTLINE_COLOR);
+	st->outline = wm__opt_double(o, WM_OPT_OUTLINE_WIDTH) * size;
+	st->shadow_color = wm__opt_color(o, WM_OPT_SHADOW_COLOR);
+	st->shadow = wm__opt_double(o, WM_OPT_SHADOW_OFFSET) * size;
+	st->align = auto_align(o);
+	st->line_spacing = wm__opt_double(o, WM_OPT_LINE_SPACING);
+	if (max > 0) {
+		st->max_width = max * f;
+		return WM_OK;
+	}
+	return text_wrap(m, g, f, aw, st, &st->max_width);
+}
+
+static wm_status render_text(wm_mark *m, const wm__geom *g, double f,
+			     int aw, wm__raster *out)
+{
+	wm__text_style st;
+	wm_status s = text_style(m, g, f, aw, &st);
+
+	if (s != WM_OK)
+		return s;
+	return wm__text_render(m, wm__opt_str(&m->opts, WM_OPT_TEXT), &st,
+			       out);
 }
 
 /* ---- putting pieces together --------------------------------------------- */
@@ -285,7 +329,7 @@ static wm_status turn(const wm__options *o, wm__raster *r)
 /* Renders the whole mark, not yet turned by `angle`, in square display
  * space at scale factor f. */
 static wm_status render_mark(wm_mark *m, const wm__geom *g, double f,
-			     double wrap, wm__raster *out)
+			     int aw, wm__raster *out)
 {
 	const wm__options *o = &m->opts;
 	wm__raster p[PIECE_COUNT];
@@ -296,8 +340,8 @@ static wm_status render_mark(wm_mark *m, const wm__geom *g, double f,
 	memset(out, 0, sizeof(*out));
 	if (wm__opt_str(o, WM_OPT_LOGO)[0])
 		s = render_logo(m, g, f, &p[PIECE_LOGO]);
-	if (s == WM_OK && has_text(m))
-		s = render_text(m, g, f, wrap, &p[PIECE_TEXT]);
+	if (s == WM_OK && g->text)
+		s = render_text(m, g, f, aw, &p[PIECE_TEXT]);
 	if (s == WM_OK && wm__opt_str(o, WM_OPT_QR)[0])
 		s = render_qr(m, g, f, &p[PIECE_QR]);
 	if (s == WM_OK)
@@ -356,7 +400,7 @@ static wm_status first_scale(wm_mark *m, const wm__geom *g, int aw, int ah,
 	wm_status s;
 
 	*f = 1.0;
-	if (has_text(m) && size > ah)
+	if (g->text && size > ah)
 		*f = ah / size;
 	if (!wm__opt_str(o, WM_OPT_LOGO)[0])
 		return WM_OK;
@@ -372,14 +416,14 @@ static wm_status first_scale(wm_mark *m, const wm__geom *g, int aw, int ah,
 /* The size render_mark draws at scale factor f, from measurement alone
  * (nothing is rasterised), including the box and the turn. */
 static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f,
-			      double wrap, double *w, double *h)
+			      int aw, double *w, double *h)
 {
 	const wm__options *o = &m->opts;
 	bool column = (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) >=
 		      WM__LOGO_ABOVE;
 	double size = text_size(o, g, f), along = 0, across = 0;
 	double pw[PIECE_COUNT] = {0}, ph[PIECE_COUNT] = {0};
-	int n = 0, lw, lh, module, modules = 0;
+	int n = 0, lw, lh, side;
 	wm_status s = WM_OK;
 
 	if (wm__opt_str(o, WM_OPT_LOGO)[0]) {
@@ -387,21 +431,18 @@ static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f,
 		pw[PIECE_LOGO] = lw;
 		ph[PIECE_LOGO] = lh;
 	}
-	if (has_text(m)) {
+	if (g->text) {
 		wm__text_style st;
 
-		text_style(m, g, f, wrap, &st);
-		s = wm__text_measure(m, wm__opt_str(o, WM_OPT_TEXT), &st,
-				     &pw[PIECE_TEXT], &ph[PIECE_TEXT]);
+		s = text_style(m, g, f, aw, &st);
+		if (s == WM_OK)
+			s = wm__text_measure(m, wm__opt_str(o, WM_OPT_TEXT),
+					     &st, &pw[PIECE_TEXT],
+					     &ph[PIECE_TEXT]);
 	}
 	if (s == WM_OK && wm__opt_str(o, WM_OPT_QR)[0]) {
-		s = qr_module(m, g, f, &module);
-		if (s == WM_OK)
-			s = wm__qr_modules(wm__opt_str(o, WM_OPT_QR),
-					   (int)wm__opt_int(o, WM_OPT_QR_LEVEL),
-					   &modules);
-		pw[PIECE_QR] = ph[PIECE_QR] =
-		    (double)(modules + 2 * WM__QR_QUIET) * module;
+		s = qr_side(m, g, f, &side);
+		pw[PIECE_QR] = ph[PIECE_QR] = side;
 	}
 	if (s != WM_OK)
 		return s;
@@ -484,7 +525,7 @@ static void warn_illegible(wm_mark *m, const wm__geom *g, double f,
 	double drawn = text_size(&m->opts, g, f) * shrink;
 
 	if (drawn >= WM__LEGIBLE_PX || g->shorter < WM__TINY_FRAME ||
-	    !has_text(m))
+	    !g->text)
 		return;
 	wm__log(WM_LOG_WARNING,
 		"text: drawn %.1f px high (asked %.1f px) to fit the %dx%d "
@@ -672,15 +713,20 @@ wm_status wm__layout_render(wm_mark *m, const wm_frame *f, wm__layout *out)
 	wm__geom g;
 	double margin;
 	int aw, ah;
+	bool blank;
 	wm_status s;
 
 	memset(out, 0, sizeof(*out));
-	if (!has_text(m) && !wm__opt_str(&m->opts, WM_OPT_LOGO)[0] &&
+	s = wm__text_blank(wm__opt_str(&m->opts, WM_OPT_TEXT), &blank);
+	if (s != WM_OK)
+		return s;
+	if (blank && !wm__opt_str(&m->opts, WM_OPT_LOGO)[0] &&
 	    !wm__opt_str(&m->opts, WM_OPT_QR)[0])
 		return wm__error(WM_ERR_BAD_VALUE,
 				 "text: empty (nothing to draw; set a text, "
 				 "a logo or a qr)");
 	make_geom(f, &g);
+	g.text = !blank;
 	margin = wm__opt_px(&m->opts, WM_OPT_MARGIN, g.shorter);
 	if (wm__opt_int(&m->opts, WM_OPT_TILE))
 		margin = 0;

@@ -98,9 +98,12 @@ wm_status wm__text_render(wm_mark *m, const char *text,
 wm_status wm__text_measure(wm_mark *m, const char *text,
 			   const wm__text_style *style, double *w, double *h);
 
-/* Whether `text` draws nothing: empty, or only spaces and newlines once
- * the escapes are read and control characters dropped. */
-bool wm__text_blank(const char *text);
+/* How much wider than its widest line the block is (padding, shadow). */
+double wm__text_margins(const wm__text_style *style);
+
+/* Sets *blank to whether `text` draws nothing: empty, or only spaces and
+ * newlines once the escapes are read and control characters dropped. */
+wm_status wm__text_blank(const char *text, bool *blank);
 
 /* Frees the faces and shaped text of wm__text_render (render_lock held or
  * unused). */

@@ -132,23 +132,25 @@ static bool is_space(uint32_t c)
 	       g == HB_UNICODE_GENERAL_CATEGORY_PARAGRAPH_SEPARATOR;
 }
 
-bool wm__text_blank(const char *text)
+wm_status wm__text_blank(const char *text, bool *blank)
 {
 	size_t len = strlen(text);
 	uint32_t *cps;
 	int n;
-	bool blank = true;
 
+	*blank = false;
 	if (wm__utf8_invalid_at(text, len) >= 0)
-		return false; /* drawing it reports the bad byte */
+		return WM_OK; /* drawing it reports the bad byte */
 	cps = wm__calloc(len + 1, sizeof(*cps));
 	if (!cps)
-		return false; /* drawing it reports the lack of memory */
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+
+	*blank = true;
 	n = clean_text(cps, utf8_decode(text, len, cps));
-	for (int i = 0; i < n && blank; i++)
-		blank = is_space(cps[i]);
+	for (int i = 0; i < n && *blank; i++)
+		*blank = is_space(cps[i]);
 	wm__free(cps);
-	return blank;
+	return WM_OK;
 }
 
 static bool is_cjk(uint32_t c)
@@ -581,15 +583,17 @@ static double span(const wm__shaper *sh, int a, int b)
 }
 
 /* End of the line that starts at a: the last break that fits in `max`
- * (reference units). A word wider than that is cut at the last cluster
- * boundary that fits, and a single cluster wider still stands alone, so
- * that a long word wraps instead of shrinking the whole text. */
-static int line_end(const wm__shaper *sh, int a, int end, double max)
+ * (reference units), allowing `slack` a code point for rounding. A word
+ * wider than that is cut at the last cluster boundary that fits, and a
+ * single cluster wider still stands alone, so that a long word wraps
+ * instead of shrinking the whole text. */
+static int line_end(const wm__shaper *sh, int a, int end, double max,
+		    double slack)
 {
 	int best = -1, e;
 
 	for (e = a + 1; e <= end; e++) {
-		if (span(sh, a, e) > max)
+		if (span(sh, a, e) + (e - a) * slack > max)
 			break;
 		if (can_break(sh, e, end))
 			best = e;
@@ -605,6 +609,14 @@ static int line_end(const wm__shaper *sh, int a, int end, double max)
 	return best;
 }
 
+/* Advances shaped at `size` are rounded to 1/64 px a glyph, so a line
+ * drawn may be that much wider than measured: the slack a code point, in
+ * reference units. */
+static double rounding_slack(double size)
+{
+	return WM__REF_SIZE / (64.0 * size);
+}
+
 /* Calls `line` for every line of the text at `size` px: each paragraph
  * wrapped greedily to max_width (0: no wrapping). */
 static wm_status each_line(wm__shaper *sh, double size, double max_width,
@@ -612,6 +624,7 @@ static wm_status each_line(wm__shaper *sh, double size, double max_width,
 			   void *user)
 {
 	double max = max_width > 0 ? max_width * WM__REF_SIZE / size : 0;
+	double slack = rounding_slack(size);
 	int start = 0;
 
 	for (int i = 0; i <= sh->n; i++) {
@@ -628,7 +641,7 @@ static wm_status each_line(wm__shaper *sh, double size, double max_width,
 			continue;
 		}
 		while (a < i && s == WM_OK) {
-			int b = line_end(sh, a, i, max);
+			int b = line_end(sh, a, i, max, slack);
 
 			s = line(sh, a, b, user);
 			for (a = b; a < i && sh->cps[a] == ' ';)
@@ -648,7 +661,8 @@ static wm_status draw_line(wm__shaper *sh, int a, int b, void *user)
 
 typedef struct wm__extent {
 	int lines;
-	double width; /* reference units */
+	double width; /* reference units, rounding slack included */
+	double slack;
 } wm__extent;
 
 static wm_status count_line(wm__shaper *sh, int a, int b, void *user)
@@ -656,7 +670,7 @@ static wm_status count_line(wm__shaper *sh, int a, int b, void *user)
 	wm__extent *x = user;
 
 	x->lines++;
-	x->width = fmax(x->width, span(sh, a, b));
+	x->width = fmax(x->width, span(sh, a, b) + (b - a) * x->slack);
 	return WM_OK;
 }
 
@@ -674,6 +688,27 @@ static double shadow_extra(const wm__text_style *st)
 /* ---- drawing ------------------------------------------------------------- */
 
 /* Coverage planes of the text block: fill, outline, and colour glyphs. */
+/* Sub-pixel positions a glyph is drawn at, per pixel and axis. */
+#define WM__PHASES 4
+
+/* A grey glyph bitmap at (left, top) from the pen, rows w bytes. */
+typedef struct wm__bits {
+	int w, h, left, top;
+	uint8_t *px;
+} wm__bits;
+
+/* One glyph rasterised at one sub-pixel phase. */
+typedef struct wm__cached_glyph {
+	bool used;
+	int font;
+	unsigned gid;
+	int phase;
+	wm__bits fill;
+	wm__bits stroke;
+	wm__raster color; /* colour glyphs, placed at (dx, -dy) from the pen */
+	double dx, dy;
+} wm__cached_glyph;
+
 typedef struct wm__planes {
 	int w;
 	int h;
@@ -681,6 +716,9 @@ typedef struct wm__planes {
 	uint8_t *stroke;
 	wm__raster color;
 	FT_Stroker stroker;
+	wm__cached_glyph *cache; /* open addressing, power-of-two size */
+	size_t cache_cap;
+	size_t cache_count;
 } wm__planes;
 
 /* Adds (saturating) or maxes a grey bitmap into a plane at (x, y). */
@@ -708,24 +746,6 @@ static void blit_gray(uint8_t *plane, int pw, int ph, const FT_Bitmap *bm,
 	}
 }
 
-static void stroke_glyph(wm__planes *pl, FT_GlyphSlot slot, int x, int y)
-{
-	FT_Glyph g;
-	FT_BitmapGlyph bg;
-
-	if (!pl->stroker || FT_Get_Glyph(slot, &g))
-		return;
-	if (FT_Glyph_StrokeBorder(&g, pl->stroker, 0, 1) ||
-	    FT_Glyph_To_Bitmap(&g, FT_RENDER_MODE_NORMAL, NULL, 1)) {
-		FT_Done_Glyph(g);
-		return;
-	}
-	bg = (FT_BitmapGlyph)g;
-	blit_gray(pl->stroke, pl->w, pl->h, &bg->bitmap, x + bg->left,
-		  y - bg->top, true);
-	FT_Done_Glyph(g);
-}
-
 /* Converts a BGRA (premultiplied) or grey bitmap into a canvas. */
 static wm_status bitmap_canvas(const FT_Bitmap *bm, wm__raster *out)
 {
@@ -751,19 +771,75 @@ static wm_status bitmap_canvas(const FT_Bitmap *bm, wm__raster *out)
 	return WM_OK;
 }
 
-/* Draws a glyph that comes as a bitmap (colour emoji strikes), scaled to
- * the wanted size with the premultiplied Lanczos filter. */
-static wm_status draw_bitmap_glyph(wm__planes *pl, const wm__font *font,
-				   FT_GlyphSlot slot, double ox, double oy)
+/* A grey bitmap kept from FreeType; `top` counts rows above the origin. */
+static wm_status keep_bits(const FT_Bitmap *bm, int left, int top,
+			   wm__bits *out)
 {
-	const FT_Bitmap *bm = &slot->bitmap;
-	wm__raster src, scaled;
-	int w = (int)lround(bm->width * font->scale);
-	int h = (int)lround(bm->rows * font->scale);
-	int x = (int)lround(ox + slot->bitmap_left * font->scale);
-	int y = (int)lround(oy - slot->bitmap_top * font->scale);
+	size_t size = (size_t)bm->width * bm->rows;
+
+	out->w = (int)bm->width;
+	out->h = (int)bm->rows;
+	out->left = left;
+	out->top = top;
+	if (size == 0 || bm->pixel_mode != FT_PIXEL_MODE_GRAY)
+		return WM_OK;
+	out->px = wm__malloc(size);
+	if (!out->px)
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	for (unsigned j = 0; j < bm->rows; j++)
+		memcpy(out->px + (size_t)j * bm->width,
+		       bm->buffer + (ptrdiff_t)j * bm->pitch, bm->width);
+	return WM_OK;
+}
+
+static void blit_bits(uint8_t *plane, const wm__planes *pl, const wm__bits *b,
+		      int x, int y, bool use_max)
+{
+	FT_Bitmap bm;
+
+	if (!b->px)
+		return;
+	memset(&bm, 0, sizeof(bm));
+	bm.width = (unsigned)b->w;
+	bm.rows = (unsigned)b->h;
+	bm.pitch = b->w;
+	bm.buffer = b->px;
+	blit_gray(plane, pl->w, pl->h, &bm, x + b->left, y - b->top, use_max);
+}
+
+static wm_status stroke_glyph(wm__planes *pl, FT_GlyphSlot slot,
+			      wm__bits *out)
+{
+	FT_Glyph g;
+	FT_BitmapGlyph bg;
 	wm_status s;
 
+	if (!pl->stroker || FT_Get_Glyph(slot, &g))
+		return WM_OK;
+	if (FT_Glyph_StrokeBorder(&g, pl->stroker, 0, 1) ||
+	    FT_Glyph_To_Bitmap(&g, FT_RENDER_MODE_NORMAL, NULL, 1)) {
+		FT_Done_Glyph(g);
+		return WM_OK;
+	}
+	bg = (FT_BitmapGlyph)g;
+	s = keep_bits(&bg->bitmap, bg->left, bg->top, out);
+	FT_Done_Glyph(g);
+	return s;
+}
+
+/* A glyph that comes as a bitmap (colour emoji strikes), scaled to the
+ * wanted size with the premultiplied Lanczos filter. */
+static wm_status scale_bitmap_glyph(const wm__font *font, FT_GlyphSlot slot,
+				    wm__cached_glyph *e)
+{
+	const FT_Bitmap *bm = &slot->bitmap;
+	wm__raster src;
+	int w = (int)lround(bm->width * font->scale);
+	int h = (int)lround(bm->rows * font->scale);
+	wm_status s;
+
+	e->dx = slot->bitmap_left * font->scale;
+	e->dy = slot->bitmap_top * font->scale;
 	if (bm->width == 0 || bm->rows == 0 || w < 1 || h < 1)
 		return WM_OK;
 	if (bm->pixel_mode != FT_PIXEL_MODE_BGRA &&
@@ -772,41 +848,131 @@ static wm_status draw_bitmap_glyph(wm__planes *pl, const wm__font *font,
 	s = bitmap_canvas(bm, &src);
 	if (s != WM_OK)
 		return s;
-	s = wm__canvas_resize(&src, w, h, &scaled);
+	s = wm__canvas_resize(&src, w, h, &e->color);
 	wm__canvas_free(&src);
-	if (s != WM_OK)
-		return s;
-	wm__canvas_over(&pl->color, &scaled, x, y);
-	wm__canvas_free(&scaled);
-	return WM_OK;
+	return s;
 }
 
-static wm_status draw_glyph(wm__planes *pl, wm__font *font, unsigned gid,
-			    double ox, double oy)
+/* Rasterises a glyph with its origin at (phase_x, phase_y) / WM__PHASES
+ * of a pixel right of and below a pixel corner. */
+static wm_status rasterise(wm__planes *pl, const wm__font *font,
+			   unsigned gid, int phase_x, int phase_y,
+			   wm__cached_glyph *e)
 {
 	FT_Face face = font->face;
 	FT_GlyphSlot slot = face->glyph;
-	int ix = (int)floor(ox), iy = (int)floor(oy);
 	int flags = FT_IS_SCALABLE(face) && !FT_HAS_COLOR(face)
 			? FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP
 			: FT_LOAD_COLOR;
+	wm_status s;
 
 	if (FT_Load_Glyph(face, gid, flags))
 		return WM_OK; /* a broken glyph in a font: draw nothing */
 	if (slot->format != FT_GLYPH_FORMAT_OUTLINE) {
 		if (FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL))
 			return WM_OK;
-		return draw_bitmap_glyph(pl, font, slot, ox, oy);
+		return scale_bitmap_glyph(font, slot, e);
 	}
-	FT_Outline_Translate(&slot->outline, lround((ox - ix) * 64),
-			     -lround((oy - iy) * 64));
-	stroke_glyph(pl, slot, ix, iy);
-	if (FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL))
-		return WM_OK;
+	FT_Outline_Translate(&slot->outline, phase_x * 64 / WM__PHASES,
+			     -phase_y * 64 / WM__PHASES);
+	s = stroke_glyph(pl, slot, &e->stroke);
+	if (s != WM_OK || FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL))
+		return s;
 	if (slot->bitmap.pixel_mode == FT_PIXEL_MODE_BGRA)
-		return draw_bitmap_glyph(pl, font, slot, ox, oy);
-	blit_gray(pl->fill, pl->w, pl->h, &slot->bitmap, ix + slot->bitmap_left,
-		  iy - slot->bitmap_top, false);
+		return scale_bitmap_glyph(font, slot, e);
+	return keep_bits(&slot->bitmap, slot->bitmap_left, slot->bitmap_top,
+			 &e->fill);
+}
+
+static void cached_glyph_free(wm__cached_glyph *e)
+{
+	wm__free(e->fill.px);
+	wm__free(e->stroke.px);
+	wm__canvas_free(&e->color);
+}
+
+static size_t glyph_hash(int font, unsigned gid, int phase)
+{
+	return ((size_t)gid * 2654435761u) ^ ((size_t)font * 40503u) ^
+	       ((size_t)phase * 97u);
+}
+
+static wm_status grow_glyph_cache(wm__planes *pl)
+{
+	size_t cap = pl->cache_cap ? pl->cache_cap * 2 : 256;
+	wm__cached_glyph *n = wm__calloc(cap, sizeof(*n));
+
+	if (!n)
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	for (size_t i = 0; i < pl->cache_cap; i++) {
+		wm__cached_glyph *e = &pl->cache[i];
+		size_t k = glyph_hash(e->font, e->gid, e->phase) & (cap - 1);
+
+		if (!e->used)
+			continue;
+		while (n[k].used)
+			k = (k + 1) & (cap - 1);
+		n[k] = *e;
+	}
+	wm__free(pl->cache);
+	pl->cache = n;
+	pl->cache_cap = cap;
+	return WM_OK;
+}
+
+/* The glyph rasterised at a sub-pixel phase: long texts repeat few glyphs
+ * many times, and FreeType's rasteriser and stroker are by far the most
+ * expensive part of drawing, so each (glyph, phase) is drawn once. */
+static wm_status find_glyph(wm__planes *pl, const wm__font *font, int fi,
+			    unsigned gid, int phase, wm__cached_glyph **out)
+{
+	wm__cached_glyph *e;
+	size_t k;
+	wm_status s;
+
+	if (2 * (pl->cache_count + 1) > pl->cache_cap) {
+		s = grow_glyph_cache(pl);
+		if (s != WM_OK)
+			return s;
+	}
+	k = glyph_hash(fi, gid, phase) & (pl->cache_cap - 1);
+	for (e = &pl->cache[k]; e->used; e = &pl->cache[k]) {
+		if (e->font == fi && e->gid == gid && e->phase == phase) {
+			*out = e;
+			return WM_OK;
+		}
+		k = (k + 1) & (pl->cache_cap - 1);
+	}
+	e->used = true;
+	e->font = fi;
+	e->gid = gid;
+	e->phase = phase;
+	pl->cache_count++;
+	*out = e;
+	return rasterise(pl, font, gid, phase / WM__PHASES, phase % WM__PHASES,
+			 e);
+}
+
+/* Draws a glyph with its origin at (ox, oy), placed to a quarter pixel. */
+static wm_status draw_glyph(wm__planes *pl, const wm__fonts *fonts, int fi,
+			    unsigned gid, double ox, double oy)
+{
+	double qx = floor(ox * WM__PHASES + 0.5) / WM__PHASES;
+	double qy = floor(oy * WM__PHASES + 0.5) / WM__PHASES;
+	int ix = (int)floor(qx), iy = (int)floor(qy);
+	int phase = (int)lround((qx - ix) * WM__PHASES) * WM__PHASES +
+		    (int)lround((qy - iy) * WM__PHASES);
+	wm__cached_glyph *e;
+	wm_status s = find_glyph(pl, &fonts->list[fi], fi, gid, phase, &e);
+
+	if (s != WM_OK)
+		return s;
+	blit_bits(pl->stroke, pl, &e->stroke, ix, iy, true);
+	blit_bits(pl->fill, pl, &e->fill, ix, iy, false);
+	if (e->color.pixels)
+		wm__canvas_over(&pl->color, &e->color,
+				(int)lround(ox + e->dx),
+				(int)lround(oy - e->dy));
 	return WM_OK;
 }
 
@@ -900,6 +1066,9 @@ static wm_status planes_new(wm__planes *pl, int w, int h, FT_Library ft,
 
 static void planes_free(wm__planes *pl)
 {
+	for (size_t i = 0; i < pl->cache_cap; i++)
+		cached_glyph_free(&pl->cache[i]);
+	wm__free(pl->cache);
 	if (pl->stroker)
 		FT_Stroker_Done(pl->stroker);
 	wm__free(pl->fill);
@@ -938,7 +1107,7 @@ static wm_status draw_lines(wm__shaper *sh, wm__planes *pl, double pad,
 		for (int k = l->first; k < l->first + l->count; k++) {
 			const wm__glyph *g = &sh->glyphs[k];
 			wm_status s =
-			    draw_glyph(pl, &sh->fonts->list[g->font], g->gid,
+			    draw_glyph(pl, sh->fonts, g->font, g->gid,
 				       x0 + g->x, base + i * step - g->y);
 
 			if (s != WM_OK)
@@ -946,6 +1115,11 @@ static wm_status draw_lines(wm__shaper *sh, wm__planes *pl, double pad,
 		}
 	}
 	return WM_OK;
+}
+
+double wm__text_margins(const wm__text_style *st)
+{
+	return 2 * block_pad(st) + shadow_extra(st) + 1;
 }
 
 /* The block's size for `lines` lines, the widest `width` px wide. */
@@ -1100,7 +1274,7 @@ wm_status wm__text_measure(wm_mark *m, const char *text,
 			   const wm__text_style *style, double *w, double *h)
 {
 	wm__shaper *sh;
-	wm__extent x = {0, 0};
+	wm__extent x = {0, 0, rounding_slack(style->size)};
 	double k = style->size / WM__REF_SIZE;
 	wm_status s = shaped_text(m, text, &sh);
 
@@ -1109,8 +1283,9 @@ wm_status wm__text_measure(wm_mark *m, const char *text,
 			      &x);
 	if (s != WM_OK)
 		return s;
-	block_size(style, x.width * k, x.lines, sh->ascent * style->size,
-		   sh->descent * style->size, w, h);
+	/* FreeType rounds a size's ascent and descent up to whole pixels. */
+	block_size(style, x.width * k, x.lines, sh->ascent * style->size + 1,
+		   sh->descent * style->size + 1, w, h);
 	return WM_OK;
 }
 

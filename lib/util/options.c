@@ -20,7 +20,7 @@
 /* clang-format off */
 static const wm__option_def wm__table[] = {
 	{WM_OPT_TEXT, "text", WM_TYPE_STRING, 0, 0, "AI-generated",
-	 "disclosure text drawn on the picture (UTF-8; \\n starts a new line)",
+	 "disclosure text (UTF-8; \\n starts a new line, a doubled backslash is one)",
 	 NULL, "text"},
 	{WM_OPT_FONT, "font", WM_TYPE_STRING, 0, 0, "",
 	 "font file or fontconfig name; empty uses the embedded DejaVu Sans Bold",

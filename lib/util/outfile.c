@@ -8,14 +8,16 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* A stale temporary file must also be this old (seconds) before it is
- * removed: a process in another PID namespace (a container sharing the
- * folder) may own a name whose PID looks dead here, but a live writer keeps
- * its file's modification time recent. */
+/* Where the file system has no locks, a stale temporary file must also be
+ * this old (seconds) before it is removed: a process in another PID
+ * namespace (a container sharing the folder) may own a name whose PID looks
+ * dead here, and a live writer keeps its file's modification time recent.
+ * With locks, the lock every writer holds on its temporary file decides. */
 #define STALE_AGE 600
 
 enum { SCHEME_AUTO, SCHEME_NAMED, SCHEME_OTMPFILE };
@@ -118,6 +120,45 @@ static bool left_by_dead_process(const char *name, const char *base,
 	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
+/* Removes a temporary file whose writer's lock is free (the writer is gone:
+ * the kernel drops a lock when its holder dies), or, where locks are not
+ * supported, one not written to for STALE_AGE seconds. The file stays
+ * locked while it is removed, so a writer that just created it sees that
+ * and picks another name (see lock_new_temp). */
+static void remove_if_unlocked(int dirfd, const char *name, time_t now)
+{
+	/* O_NONBLOCK: a FIFO given such a name must not hang the run. */
+	int fd = openat(dirfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlinkat(dirfd, name, 0);
+	else if (errno != EWOULDBLOCK && st.st_mtime + STALE_AGE < now)
+		unlinkat(dirfd, name, 0); /* no locks here: the age decides */
+	close(fd);
+}
+
+/* Takes the lock that marks a new named temporary file as in use. Fails
+ * when a clean-up of stale files holds or held it in the meantime (the
+ * name is then gone or going): the caller picks another name. A file
+ * system without locks leaves the file unlocked; only the age rule then
+ * lets a clean-up remove it. */
+static bool lock_new_temp(int fd)
+{
+	struct stat st;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+		return false;
+	return fstat(fd, &st) != 0 || st.st_nlink > 0;
+}
+
 /*
  * Removes the temporary files that killed runs left for the same output
  * name (SIGKILL or a crash skips abort). Best effort: a failure only
@@ -132,7 +173,6 @@ static void remove_stale(const char *path)
 	unsigned host = host_tag();
 	time_t now = time(NULL);
 	struct dirent *e;
-	struct stat st;
 	DIR *d;
 
 	d = dir ? opendir(dir) : NULL;
@@ -140,12 +180,8 @@ static void remove_stale(const char *path)
 	if (!d)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		if (!left_by_dead_process(e->d_name, base, host))
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-			0 &&
-		    S_ISREG(st.st_mode) && st.st_mtime + STALE_AGE < now)
-			unlinkat(dirfd(d), e->d_name, 0);
+		if (left_by_dead_process(e->d_name, base, host))
+			remove_if_unlocked(dirfd(d), e->d_name, now);
 	}
 	closedir(d);
 }
@@ -162,9 +198,14 @@ static wm_status open_named(wm__outfile *o)
 			return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory",
 					 o->path);
 		o->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (o->fd >= 0) {
+		if (o->fd >= 0 && lock_new_temp(o->fd)) {
 			o->tmp_path = name;
 			return WM_OK;
+		}
+		if (o->fd >= 0) {
+			close(o->fd);
+			o->fd = -1;
+			errno = EEXIST;
 		}
 		wm__free(name);
 		if (errno != EEXIST)

@@ -81,6 +81,16 @@ static uint64_t be(const uint8_t *p, int n)
 	return v;
 }
 
+/* Box types are four printable characters; anything else after the
+ * boxes is padding or junk that a copy tool appended, not a box. */
+static bool is_box_type(const uint8_t *t)
+{
+	for (int i = 0; i < 4; i++)
+		if (t[i] < 0x20 || t[i] > 0x7e)
+			return false;
+	return true;
+}
+
 /* The offset where the last top-level MP4 box ends (the file size when a
  * box says it runs to the end), or -1 when the boxes are unreadable. */
 static int64_t mp4_end(int fd, int64_t file_size)
@@ -93,6 +103,8 @@ static int64_t mp4_end(int fd, int64_t file_size)
 
 		if (pread(fd, h, sizeof(h), pos) < 8)
 			return -1;
+		if (!is_box_type(h + 4))
+			return pos;
 		size = be(h, 4);
 		if (size == 0)
 			return file_size;

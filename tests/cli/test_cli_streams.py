@@ -32,7 +32,7 @@ def probe(path):
 
 
 @pytest.mark.parametrize('name, fmt', [('android_90rotation.mp4', 'mp4'),
-                                       ('flower.webm', 'webm')])
+                                       ('gst_mse.webm', 'webm')])
 def test_video_through_stdin_to_stdout(wmark, tmp_path, name, fmt):
     src = corpus('video', name)
     env = dict(os.environ, TMPDIR=str(tmp_path))
@@ -222,3 +222,22 @@ def test_many_jobs_under_a_low_descriptor_limit(wmark, tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     assert len(os.listdir(tmp_path / 'out')) == 150
     assert leftovers(tmp_path) == []
+
+
+def test_boolean_spelling_is_documented_as_parsed(run, tmp_path):
+    """`--box false` takes `false` as an input: the docs must say to write
+    --box=false or --no-box, and never that a lone boolean flag is all."""
+    root = os.environ['WMARK_SOURCE_ROOT']
+    readme = open(os.path.join(root, 'README.md')).read()
+    cli = readme.split('<!-- section: cli -->')[1].split('<!-- end: cli')[0]
+    page = open(os.path.join(root, 'tools', 'wmark.1')).read() \
+        .replace('\\-', '-').replace('\\fB', '').replace('\\fR', '')
+    help_text = run('--help').stdout.decode()
+    for text in (cli, page, help_text):
+        assert '--box=false' in text and '--no-box' in text
+        assert 'given alone means true' not in ' '.join(text.split())
+    make_image(str(tmp_path / 'a.jpg'))
+    r = run('--box', 'false', 'a.jpg', cwd=tmp_path)
+    assert r.returncode == 1 and b'false' in r.stderr
+    r = run('--box=false', 'a.jpg', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr

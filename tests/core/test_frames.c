@@ -554,7 +554,9 @@ static void test_opaque_runs(void **state)
 		apply_at(r, &whole, x, y, g);
 		for (int s = 0; s < r->width;) {
 			int e = s + ((x + s) % 2 == 0 ? 2 : 1);
-			wm__raster *c = raster_cols(r, s, e < r->width ? e : r->width);
+			wm__raster *c;
+
+			c = raster_cols(r, s, e < r->width ? e : r->width);
 
 			apply_at(c, &sliced, x + s, y, g);
 			s += c->width;

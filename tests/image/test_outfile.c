@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -196,7 +197,8 @@ static void leave_temp(const char *out, long age, pid_t *alive, char *name,
 		wm__outfile o;
 
 		setenv("WMARK_TMPFILE", "named", 1);
-		if (wm__outfile_create(&o, path, 0) == WM_OK)
+		if (wm__outfile_create(&o, path, WM__OUTFILE_OVERWRITE) ==
+		    WM_OK)
 			(void)!write(o.fd, "partial", 7);
 		(void)!write(ready[1], "x", 1);
 		if (alive)
@@ -230,12 +232,14 @@ static void leave_temp(const char *out, long age, pid_t *alive, char *name,
 }
 
 /* A killed run's temporary file is removed by the next run writing the
- * same output, but not when its process still lives, when it belongs to
- * another output, or when it was written to lately. */
+ * same output, but not one of another output, nor one whose process lives
+ * or whose lock is still held (a writer in another PID namespace). */
 static void test_stale_temporaries(void **state)
 {
-	char dead[600], other[600], recent[600], live[600], path[300];
+	char dead[600], other[600], recent[600], live[600], held[600];
+	char path[300];
 	pid_t alive;
+	int fd;
 
 	(void)state;
 	clear_dir();
@@ -249,12 +253,23 @@ static void test_stale_temporaries(void **state)
 	assert_int_equal(access(other, F_OK), 0);
 	assert_int_equal(entries(), 2);
 
-	unlink(path);
+	/* Just killed: removed at once, its lock is gone with it. */
 	leave_temp("out.txt", 0, NULL, recent, sizeof(recent));
+	write_file(path, "again", WM__OUTFILE_OVERWRITE, WM_OK);
+	assert_int_equal(access(recent, F_OK), -1);
+
 	leave_temp("out.txt", 3600, &alive, live, sizeof(live));
-	assert_string_not_equal(recent, live);
-	write_file(path, "again", 0, WM_OK);
-	assert_int_equal(access(recent, F_OK), 0);
+	leave_temp("out.txt", 0, NULL, held, sizeof(held));
+	fd = open(held, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	write_file(path, "fourth", WM__OUTFILE_OVERWRITE, WM_OK);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(held, F_OK), 0);
+
+	close(fd); /* the lock goes with its holder */
+	write_file(path, "third", WM__OUTFILE_OVERWRITE, WM_OK);
+	assert_int_equal(access(held, F_OK), -1);
 	assert_int_equal(access(live, F_OK), 0);
 	kill(alive, SIGKILL);
 	waitpid(alive, NULL, 0);

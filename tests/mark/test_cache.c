@@ -107,6 +107,36 @@ static void test_timing(void **state)
 	wm_mark_free(plain);
 }
 
+/* A mark that ends before it starts (or when it starts) would never show
+ * while the file announces it: it is refused when first rendered. */
+static void test_end_before_start(void **state)
+{
+	static const char *const bad[][3] = {{"start=3", "end=1", NULL},
+					     {"start=2", "end=2", NULL}};
+	const char *good[] = {"start=1", "end=3", NULL};
+	wm_frame f = geometry(320, 240, WM_PIX_RGBA);
+	const wm__prepared *p;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		wm_mark *m = mark_with(bad[i]);
+
+		assert_int_equal(wm__mark_acquire(m, &f, NULL, &p),
+				 WM_ERR_BAD_VALUE);
+		if (i == 0)
+			assert_string_equal(wm_last_error(),
+					    "end (1 s) is before start (3 s)");
+		else
+			assert_non_null(strstr(wm_last_error(), "never show"));
+		wm_mark_free(m);
+	}
+	wm_mark *m = mark_with(good);
+
+	assert_int_equal(wm__mark_acquire(m, &f, NULL, &p), WM_OK);
+	wm__mark_release(m, p);
+	wm_mark_free(m);
+}
+
 static void test_session(void **state)
 {
 	wm_mark *m = mark_with(NULL);
@@ -235,6 +265,7 @@ int main(void)
 	    cmocka_unit_test(test_reuse_and_bound),
 	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_timing),
+	    cmocka_unit_test(test_end_before_start),
 	    cmocka_unit_test(test_session),
 	    cmocka_unit_test(test_bad_calls),
 	    cmocka_unit_test(test_threads),

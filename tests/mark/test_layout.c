@@ -1,5 +1,7 @@
 /* Layout: anchors, absolute positions and offsets, tiling, fitting into
  * small frames, orientation mapping and non-square pixels. */
+#include <time.h>
+
 #include "mark_test.h"
 
 #define BG 0x203040ff
@@ -119,8 +121,6 @@ static void test_extremes(void **state)
 		{"tile=true", "angle=-30", "size=100%", NULL},
 		{"tile=true", "size=1", "tile-spacing=0", NULL},
 		{"max-width=1", "text=a b c d e f", NULL},
-		{"text=\n\n", NULL},
-		{"box=true", "text= ", NULL},
 	};
 
 	(void)state;
@@ -133,6 +133,144 @@ static void test_extremes(void **state)
 			assert_true(x0 >= 0 && y0 >= 0 && x1 < 480 && y1 < 270);
 		image_free(&im);
 	}
+}
+
+/* Processor time, not wall time: the machine may be busy with others. */
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Height of what a mark with `text` changes on a w x h picture (0 when it
+ * changes nothing); warnings go to test_log. */
+static int text_mark_height(const char *text, int w, int h, double *ms)
+{
+	wm_mark *m = mark_with(NULL);
+	test_image im = image_new(w, h, BG);
+	wm_frame f = image_frame(&im);
+	int x0, y0, x1, y1, height = 0;
+	double t0;
+
+	assert_int_equal(wm_mark_set_string(m, WM_OPT_TEXT, text), WM_OK);
+	t0 = now_ms();
+	if (wm_mark_apply(m, &f, 0) != WM_OK)
+		fail_msg("apply: %s", wm_last_error());
+	if (ms)
+		*ms = now_ms() - t0;
+	if (changed_box(&im, BG, 8, &x0, &y0, &x1, &y1)) {
+		assert_true(x0 >= 0 && y0 >= 0 && x1 < w && y1 < h);
+		height = y1 - y0 + 1;
+	}
+	image_free(&im);
+	wm_mark_free(m);
+	return height;
+}
+
+static char *repeat(const char *unit, int times)
+{
+	size_t len = strlen(unit);
+	char *s = malloc(len * (size_t)times + 1);
+
+	assert_non_null(s);
+	for (int i = 0; i < times; i++)
+		memcpy(s + len * (size_t)i, unit, len);
+	s[len * (size_t)times] = 0;
+	return s;
+}
+
+/* A text with nowhere to break wraps inside its words, and emoji wrap
+ * between each other, instead of shrinking the text into a dotted line
+ * or nothing. The default size on 1200x800 is 32 px; one line of 400 'x'
+ * would have to shrink to about 3 px. */
+static void test_long_words_wrap(void **state)
+{
+	static const struct {
+		const char *unit;
+		int times;
+	} cases[] = {{"x", 400}, {"x", 5000}, {"\xf0\x9f\xa4\x96", 1000}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = repeat(cases[i].unit, cases[i].times);
+		int height;
+
+		test_log_warnings = 0;
+		wm_set_log_callback(test_log, NULL);
+		height = text_mark_height(text, 1200, 800, NULL);
+		wm_set_log_callback(NULL, NULL);
+		print_message("%d x '%s': mark %d px high\n", cases[i].times,
+			      cases[i].unit, height);
+		assert_true(height >= 100);
+		if (i < 2) /* readable, so nothing to warn about */
+			assert_int_equal(test_log_warnings, 0);
+		free(text);
+	}
+}
+
+/* Fitting measures instead of drawing every try, so that an absurdly long
+ * text costs well under a second; text that cannot be readable is
+ * reported with its sizes. A tiny frame takes any mark without comment. */
+static void test_long_text(void **state)
+{
+	char *text = repeat("words ", 20000);
+	double ms;
+	int height;
+
+	(void)state;
+	test_log_warnings = 0;
+	test_log_last[0] = 0;
+	wm_set_log_callback(test_log, NULL);
+	height = text_mark_height(text, 1200, 800, &ms);
+	wm_set_log_callback(NULL, NULL);
+	print_message("20000 words on 1200x800: %.0f ms CPU, mark %d px high; "
+		      "%s\n",
+		      ms, height, test_log_last);
+	assert_true(ms < 1000);
+	assert_true(height > 400);
+	assert_int_equal(test_log_warnings, 1);
+	assert_non_null(strstr(test_log_last, "1200x800"));
+	assert_non_null(strstr(test_log_last, "px high (asked 32.0 px)"));
+
+	test_log_warnings = 0;
+	wm_set_log_callback(test_log, NULL);
+	height = text_mark_height(text + 6 * 19900, 32, 32, NULL);
+	wm_set_log_callback(NULL, NULL);
+	assert_true(height > 0);
+	assert_int_equal(test_log_warnings, 0);
+	free(text);
+}
+
+/* A mark with nothing to draw is refused when it is applied, so that no
+ * file claims a disclosure it does not show; a blank text is fine next to
+ * a QR code. */
+static void test_empty_text(void **state)
+{
+	static const char *const texts[] = {"", "   ", "\n\n", "\\n \t"};
+	const char *with_qr[] = {"text=", "qr=hello", NULL};
+	test_image im = image_new(480, 270, BG);
+	wm_frame f = image_frame(&im);
+	int x0, y0, x1, y1;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		wm_mark *m = mark_with(NULL);
+
+		assert_int_equal(wm_mark_set_string(m, WM_OPT_TEXT, texts[i]),
+				 WM_OK);
+		assert_int_equal(wm_mark_apply(m, &f, 0), WM_ERR_BAD_VALUE);
+		assert_string_equal(wm_last_error(),
+				    "text: empty (nothing to draw; set a "
+				    "text, a logo or a qr)");
+		wm_mark_free(m);
+	}
+	assert_false(changed_box(&im, BG, 0, &x0, &y0, &x1, &y1));
+	image_free(&im);
+	im = marked(with_qr, 480, 270, 1, 0, 0);
+	assert_true(changed_box(&im, BG, 8, &x0, &y0, &x1, &y1));
+	image_free(&im);
 }
 
 /* A QR code that cannot get 2 pixels a module is refused clearly. */
@@ -211,6 +349,9 @@ int main(void)
 	    cmocka_unit_test(test_tiling),
 	    cmocka_unit_test(test_fit_small_frames),
 	    cmocka_unit_test(test_extremes),
+	    cmocka_unit_test(test_long_words_wrap),
+	    cmocka_unit_test(test_long_text),
+	    cmocka_unit_test(test_empty_text),
 	    cmocka_unit_test(test_qr_too_small),
 	    cmocka_unit_test(test_orientations),
 	    cmocka_unit_test(test_sample_aspect),

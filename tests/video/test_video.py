@@ -4,10 +4,12 @@ most, 30 frames at most) or taken from the corpus; results are checked by
 decoding them with ffmpeg/ffprobe."""
 
 import ctypes
+import fcntl
 import json
 import os
 import pathlib
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -604,12 +606,14 @@ def test_truncated_generated_clips_refused(clips, tmp_path, clip):
         assert leftovers(tmp_path, set()) == []
 
 
-def test_bytes_after_the_segment_are_not_a_cut(clips, tmp_path):
-    """A file longer than its Matroska segment (padding appended by a copy
-    tool) is complete."""
-    src = tmp_path / "padded.webm"
-    src.write_bytes((clips / "vp9_opus.webm").read_bytes() + b"\0" * 64)
-    assert mark(src, tmp_path / "out.webm") == (WM_OK, "")
+@pytest.mark.parametrize("clip", ["vp9_opus.webm", "h264_aac.mp4"])
+def test_bytes_after_the_structure_are_not_a_cut(clips, tmp_path, clip):
+    """A file longer than its Matroska segment or MP4 boxes (zeros or junk
+    appended by a copy tool) is complete."""
+    src = tmp_path / ("padded" + os.path.splitext(clip)[1])
+    src.write_bytes((clips / clip).read_bytes() + b"\0" * 64 +
+                    b"\x7f\xff\xff\xff\x01\x02\x03\x04" * 4)
+    assert mark(src, tmp_path / ("out" + src.suffix)) == (WM_OK, "")
 
 
 @pytest.mark.parametrize("start,end", [("3", "1"), ("2", "2")])
@@ -687,19 +691,36 @@ def test_temporary_file_schemes(clips, tmp_path, monkeypatch, scheme):
     assert leftovers(tmp_path, {"out.mp4"}) == []
 
 
-def test_stale_named_temporaries_removed(clips, tmp_path):
-    """A killed run cannot remove its named temporary; the next run in the
-    folder removes those of processes that no longer exist, and only
-    those."""
+def host_tag():
+    """The host hash that temporary names carry (32-bit FNV-1a)."""
+    x = 2166136261
+    for c in socket.gethostname().encode():
+        x = ((x ^ c) * 16777619) & 0xFFFFFFFF
+    return f"{x:08x}"
+
+
+def test_stale_named_temporaries_removed(clips, tmp_path, monkeypatch):
+    """A killed run cannot remove its named temporary; the next run for the
+    same output removes those whose process is gone and whose writer's
+    lock is free, and only those."""
+    monkeypatch.setenv("WMARK_TMPFILE", "named")
     live = subprocess.Popen(["sleep", "60"])
     try:
-        stale = tmp_path / f".out.mp4.{dead_pid()}-7-9.tmp"
-        busy = tmp_path / f".out.mp4.{live.pid}-7-9.tmp"
+        name = f".out.mp4.{host_tag()}-%d-7-9.tmp"
+        stale = tmp_path / (name % dead_pid())
+        busy = tmp_path / (name % live.pid)
+        held = tmp_path / (name.replace("-7-", "-8-") % dead_pid())
         other = tmp_path / ".notes.tmp"
-        for p in (stale, busy, other):
+        for p in (stale, busy, held, other):
             p.write_bytes(b"partial")
-        assert mark(clips / "h264_aac.mp4", tmp_path / "out.mp4")[0] == WM_OK
-        assert leftovers(tmp_path, {"out.mp4"}) == [busy.name, other.name]
+        with open(held, "rb") as f:
+            # A writer in another PID namespace: its PID looks dead here,
+            # but it holds the lock.
+            fcntl.flock(f, fcntl.LOCK_EX)
+            status = mark(clips / "h264_aac.mp4", tmp_path / "out.mp4")
+        assert status == (WM_OK, "")
+        assert leftovers(tmp_path, {"out.mp4"}) == sorted(
+            [busy.name, held.name, other.name])
     finally:
         live.kill()
         live.wait()

@@ -345,8 +345,7 @@ static void print_help(const option_table *t)
 	       "after a boolean flag is an input, not its value).\n"
 	       "\nExit status: 0 every file marked or skipped, 1 some file "
 	       "failed, 2 usage\nor setup error (nothing done), 128 + the "
-	       "signal "
-	       "number when stopped: 130 Ctrl-C,\n143 SIGTERM, 129 "
+	       "signal number when stopped:\n130 Ctrl-C, 143 SIGTERM, 129 "
 	       "SIGHUP.\n");
 }
 

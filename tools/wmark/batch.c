@@ -492,8 +492,11 @@ static int terminal_width(void)
 	return 80;
 }
 
-/* The file shown on the bar: the in-flight one that started first. */
-static const worker *current_worker(const batch *b, double *fraction)
+/* The file shown on the bar: the in-flight one that started first. Its
+ * job index is returned in *job as read once: the worker may move on (and
+ * set current to -1) while the bar is drawn. */
+static const worker *current_worker(const batch *b, double *fraction,
+				    long *job)
 {
 	const worker *shown = NULL;
 
@@ -508,22 +511,24 @@ static const worker *current_worker(const batch *b, double *fraction)
 			continue;
 		if (total > 0 && done <= total)
 			*fraction += (double)done / (double)total;
-		if (!shown || cur < atomic_load(&shown->current))
+		if (!shown || cur < *job) {
 			shown = w;
+			*job = cur;
+		}
 	}
 	return shown;
 }
 
-static void draw_name(const batch *b, const worker *w, int room)
+static void draw_name(const batch *b, const worker *w, long job, int room)
 {
 	char name[512];
 	const char *s, *slash;
 	long long done, total;
 	size_t n;
 
-	if (!w || room < 12)
+	if (!w || job < 0 || room < 12)
 		return;
-	s = b->jobs->v[atomic_load(&w->current)].input;
+	s = b->jobs->v[job].input;
 	slash = strrchr(s, '/');
 	cli_escape(slash ? slash + 1 : s, name, sizeof(name));
 	done = atomic_load(&w->done);
@@ -553,7 +558,8 @@ static void draw_bar(batch *b, size_t total)
 {
 	char bar[24], elapsed[32], left[32] = "?";
 	double part, now = cli_now() - b->start;
-	const worker *w = current_worker(b, &part);
+	long job = -1;
+	const worker *w = current_worker(b, &part, &job);
 	size_t done = atomic_load(&b->finished);
 	double frac = total ? ((double)done + part) / (double)total : 1;
 	int filled = (int)(frac * 20), width = terminal_width(), used;
@@ -566,7 +572,7 @@ static void draw_bar(batch *b, size_t total)
 		format_time(left, sizeof(left), now * (1 - frac) / frac);
 	used = fprintf(stderr, "\r\033[K[%s] %zu/%zu %s elapsed, %s left", bar,
 		       done, total, elapsed, left);
-	draw_name(b, w, width - used + 3); /* "\r\033[K" is not shown */
+	draw_name(b, w, job, width - used + 3); /* "\r\033[K" is not shown */
 	fflush(stderr);
 	b->bar_drawn = true;
 }
