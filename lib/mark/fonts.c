@@ -198,6 +198,7 @@ wm_status wm__fonts_check(const wm__fonts *f)
 wm_status wm__fonts_open(wm__fonts *f, const char *name)
 {
 	FT_Face face;
+	FT_Error e;
 	wm_status s;
 
 	if (!f->ft) {
@@ -206,11 +207,13 @@ wm_status wm__fonts_open(wm__fonts *f, const char *name)
 			return s;
 	}
 	if (!name[0]) {
-		if (FT_New_Memory_Face(f->ft, wm__embedded_font,
+		e = FT_New_Memory_Face(f->ft, wm__embedded_font,
 				       (FT_Long)wm__embedded_font_size, 0,
-				       &face))
-			return f->no_memory ? wm__fonts_check(f)
-					    : wm__error(WM_ERR_INTERNAL,
+				       &face);
+		if (e && f->no_memory)
+			return wm__fonts_check(f);
+		if (e)
+			return wm__error(WM_ERR_INTERNAL,
 					 "embedded font: FreeType cannot read "
 					 "it");
 		return fonts_add(f, face, NULL, 0);

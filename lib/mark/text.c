@@ -1270,6 +1270,18 @@ static wm_status shaped_text(wm_mark *m, const char *text, wm__shaper **out)
 	return WM_OK;
 }
 
+/* Ends a call that used the fonts: a failed FreeType allocation that
+ * FreeType or HarfBuzz went on after fails it, and the fonts are closed,
+ * since their caches (HarfBuzz's glyph advances) may keep what it spoilt. */
+static wm_status fonts_checked(wm_mark *m, wm_status s)
+{
+	if (!m->fonts || !m->fonts->no_memory)
+		return s;
+	s = wm__fonts_check(m->fonts);
+	wm__fonts_free(m);
+	return s;
+}
+
 wm_status wm__text_measure(wm_mark *m, const char *text,
 			   const wm__text_style *style, double *w, double *h)
 {
@@ -1281,6 +1293,7 @@ wm_status wm__text_measure(wm_mark *m, const char *text,
 	if (s == WM_OK)
 		s = each_line(sh, style->size, style->max_width, count_line,
 			      &x);
+	s = fonts_checked(m, s);
 	if (s != WM_OK)
 		return s;
 	/* FreeType rounds a size's ascent and descent up to whole pixels. */
@@ -1298,7 +1311,7 @@ wm_status wm__text_render(wm_mark *m, const char *text,
 	memset(out, 0, sizeof(*out));
 	s = shaped_text(m, text, &sh);
 	if (s != WM_OK)
-		return s;
+		return fonts_checked(m, s);
 	sh->st = style;
 	sh->glyph_count = 0;
 	sh->line_count = 0;
@@ -1309,5 +1322,8 @@ wm_status wm__text_render(wm_mark *m, const char *text,
 	if (s == WM_OK)
 		s = render_block(sh, m->fonts->ft, out);
 	sh->st = NULL;
+	s = fonts_checked(m, s);
+	if (s != WM_OK)
+		wm__canvas_free(out);
 	return s;
 }
