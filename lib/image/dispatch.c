@@ -133,14 +133,19 @@ static wm_status run_image(wm__image *im, int in_format)
 
 	if (in_format == WM__IMG_JPEG && im->out_format == WM__IMG_JPEG) {
 		s = wm__jpeg_transcode(im);
+		if (s == WM_OK)
+			return WM_OK;
 		if (s != WM_ERR_UNSUPPORTED || wm_last_error()[0])
-			return s;
+			return wm__error_prefix(s, im->name);
 		rewind(im->in);
 		wm__meta_free(&im->meta);
 		im->meta.orientation = 1;
 		im->rows_done = 0;
 	}
-	return wm__image_pipeline(im, in_format);
+
+	/* Lower layers (metadata, allocation) may not know the input's name. */
+	s = wm__image_pipeline(im, in_format);
+	return s == WM_OK ? WM_OK : wm__error_prefix(s, im->name);
 }
 
 /* ---- files ----------------------------------------------------------------
@@ -317,9 +322,10 @@ static wm_status mark_memory_named(wm_mark *m, const char *name, const void *in,
 	fclose(im.in);
 	wm__meta_free(&im.meta);
 	if (s == WM_OK)
-		return take_buffer(buf, size, out, out_size);
-	free(buf);
-	return s;
+		s = take_buffer(buf, size, out, out_size);
+	else
+		free(buf);
+	return s == WM_OK ? WM_OK : wm__error_prefix(s, name);
 }
 
 wm_status wm_mark_memory(wm_mark *m, const void *in, size_t in_size, void **out,

@@ -154,8 +154,7 @@ static wm_status text_wrap(wm_mark *m, const wm__geom *g, double f, int aw,
 			   const wm__text_style *st, double *wrap)
 {
 	const wm__options *o = &m->opts;
-	bool row = (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) <
-		   WM__LOGO_ABOVE;
+	bool row = (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) < WM__LOGO_ABOVE;
 	int lw, lh, side;
 	wm_status s = WM_OK;
 
@@ -198,16 +197,15 @@ static wm_status text_style(wm_mark *m, const wm__geom *g, double f, int aw,
 	return text_wrap(m, g, f, aw, st, &st->max_width);
 }
 
-static wm_status render_text(wm_mark *m, const wm__geom *g, double f,
-			     int aw, wm__raster *out)
+static wm_status render_text(wm_mark *m, const wm__geom *g, double f, int aw,
+			     wm__raster *out)
 {
 	wm__text_style st;
 	wm_status s = text_style(m, g, f, aw, &st);
 
 	if (s != WM_OK)
 		return s;
-	return wm__text_render(m, wm__opt_str(&m->opts, WM_OPT_TEXT), &st,
-			       out);
+	return wm__text_render(m, wm__opt_str(&m->opts, WM_OPT_TEXT), &st, out);
 }
 
 /* ---- putting pieces together --------------------------------------------- */
@@ -328,8 +326,8 @@ static wm_status turn(const wm__options *o, wm__raster *r)
 
 /* Renders the whole mark, not yet turned by `angle`, in square display
  * space at scale factor f. */
-static wm_status render_mark(wm_mark *m, const wm__geom *g, double f,
-			     int aw, wm__raster *out)
+static wm_status render_mark(wm_mark *m, const wm__geom *g, double f, int aw,
+			     wm__raster *out)
 {
 	const wm__options *o = &m->opts;
 	wm__raster p[PIECE_COUNT];
@@ -415,12 +413,12 @@ static wm_status first_scale(wm_mark *m, const wm__geom *g, int aw, int ah,
 
 /* The size render_mark draws at scale factor f, from measurement alone
  * (nothing is rasterised), including the box and the turn. */
-static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f,
-			      int aw, double *w, double *h)
+static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f, int aw,
+			      double *w, double *h)
 {
 	const wm__options *o = &m->opts;
-	bool column = (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) >=
-		      WM__LOGO_ABOVE;
+	bool column =
+	    (wm__opt_int(o, WM_OPT_LOGO_PLACEMENT) & 3) >= WM__LOGO_ABOVE;
 	double size = text_size(o, g, f), along = 0, across = 0;
 	double pw[PIECE_COUNT] = {0}, ph[PIECE_COUNT] = {0};
 	int n = 0, lw, lh, side;
@@ -455,8 +453,8 @@ static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f,
 	*w = column ? floor(across) : ceil(along);
 	*h = column ? ceil(along) : floor(across);
 	if (wm__opt_int(o, WM_OPT_BOX)) {
-		double pad = 2 * lround(wm__opt_double(o, WM_OPT_BOX_PADDING) *
-					size);
+		double pad =
+		    2 * lround(wm__opt_double(o, WM_OPT_BOX_PADDING) * size);
 
 		*w += pad;
 		*h += pad;
@@ -465,8 +463,8 @@ static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f,
 	return WM_OK;
 }
 
-static wm_status fits(wm_mark *m, const wm__geom *g, double f, int aw,
-		      int ah, bool *ok, double *ratio)
+static wm_status fits(wm_mark *m, const wm__geom *g, double f, int aw, int ah,
+		      bool *ok, double *ratio)
 {
 	double w, h;
 	wm_status s = measure_mark(m, g, f, aw, &w, &h);
@@ -524,8 +522,7 @@ static void warn_illegible(wm_mark *m, const wm__geom *g, double f,
 	double asked = wm__opt_px(&m->opts, WM_OPT_SIZE, g->shorter);
 	double drawn = text_size(&m->opts, g, f) * shrink;
 
-	if (drawn >= WM__LEGIBLE_PX || g->shorter < WM__TINY_FRAME ||
-	    !g->text)
+	if (drawn >= WM__LEGIBLE_PX || g->shorter < WM__TINY_FRAME || !g->text)
 		return;
 	wm__log(WM_LOG_WARNING,
 		"text: drawn %.1f px high (asked %.1f px) to fit the %dx%d "

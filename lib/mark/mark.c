@@ -3,6 +3,40 @@
 
 #include "mark_internal.h"
 
+/* The text option as drawn, for the metadata: \n read as a newline and \\
+ * as a backslash, tabs as spaces, other C0 and C1 controls dropped (they
+ * would also make the XMP packet invalid XML). Same rules as the drawing
+ * in text.c, on bytes: C1 controls are U+0080..U+009F, 0xc2 0x80..0x9f. */
+static wm_status update_shown(wm_mark *m)
+{
+	const unsigned char *t =
+	    (const unsigned char *)wm__opt_str(&m->opts, WM_OPT_TEXT);
+	char *out = wm__malloc(strlen((const char *)t) + 1);
+	size_t k = 0;
+
+	if (!out)
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	for (size_t i = 0; t[i]; i++) {
+		unsigned c = t[i];
+
+		if (c == 0xc2 && t[i + 1] >= 0x80 && t[i + 1] <= 0x9f) {
+			i++; /* a C1 control: both bytes go */
+			continue;
+		}
+		if (c == '\\' && (t[i + 1] == 'n' || t[i + 1] == '\\'))
+			c = t[++i] == 'n' ? '\n' : '\\';
+		else if (c == '\t')
+			c = ' ';
+		else if (c != '\n' && (c < 0x20 || c == 0x7f))
+			continue;
+		out[k++] = (char)c;
+	}
+	out[k] = 0;
+	wm__free(m->shown);
+	m->shown = out;
+	return WM_OK;
+}
+
 wm_status wm_mark_new(wm_mark **out)
 {
 	wm_mark *m;
@@ -27,6 +61,11 @@ wm_status wm_mark_new(wm_mark **out)
 		wm__free(m);
 		return s;
 	}
+	s = update_shown(m);
+	if (s != WM_OK) {
+		wm_mark_free(m);
+		return s;
+	}
 	*out = m;
 	return WM_OK;
 }
@@ -37,6 +76,7 @@ void wm_mark_free(wm_mark *m)
 		return;
 	wm__mark_cache_destroy(m);
 	wm__options_free(&m->opts);
+	wm__free(m->shown);
 	wm__free(m);
 }
 
@@ -49,7 +89,9 @@ const char *wm__mark_disclosure(const wm_mark *m)
 {
 	const char *d = wm__opt_str(&m->opts, WM_OPT_DISCLOSURE);
 
-	return d[0] ? d : wm__opt_str(&m->opts, WM_OPT_TEXT);
+	if (d[0])
+		return d;
+	return m->shown ? m->shown : wm__opt_str(&m->opts, WM_OPT_TEXT);
 }
 
 /* A changed option makes every cached rendering stale. */
@@ -57,7 +99,7 @@ static wm_status after_set(wm_mark *m, wm_status s)
 {
 	if (s == WM_OK)
 		wm__mark_cache_clear(m);
-	return s;
+	return s == WM_OK ? update_shown(m) : s;
 }
 
 #define CHECK_MARK(m)                                                          \

@@ -11,6 +11,7 @@ typedef struct wm__fonts wm__fonts;
 
 struct wm_mark {
 	wm__options opts;
+	char *shown; /* the text option as drawn, for the disclosure */
 	pthread_mutex_t lock;	  /* guards the cache */
 	wm__cache_entry *entries; /* most recently used first */
 	int entry_count;

@@ -301,9 +301,12 @@ static wm_status assign_levels(wm__shaper *sh)
 		}
 		wm__free(types);
 		wm__free(brackets);
+
+		/* FriBidi fails only when it cannot allocate. */
 		if (!ok)
 			return wm__error(WM_ERR_NO_MEMORY,
-					 "text: bidi analysis failed");
+					 "text: out of memory for the bidi "
+					 "analysis");
 		if (i < sh->n)
 			sh->levels[i] = 0;
 		start = i + 1;
@@ -451,8 +454,7 @@ static wm_status shape_line(wm__shaper *sh, int a, int b, wm__line *line)
  * every glyph of a grapheme cluster (a base with its marks, an emoji with
  * its modifiers and joiners, a ligature) the same cluster value, so the
  * code points that receive glyphs are where a line may be cut. */
-static wm_status measure_paragraph(wm__shaper *sh, int a, int end,
-				   double *adv)
+static wm_status measure_paragraph(wm__shaper *sh, int a, int end, double *adv)
 {
 	int count = split_runs(sh, a, end);
 
@@ -558,8 +560,7 @@ static bool breaks_around(uint32_t c)
 {
 	if (is_cjk(c) || (c >= 0x1f000 && c <= 0x1faff))
 		return true;
-	return hb_unicode_general_category(hb_unicode_funcs_get_default(),
-					   c) ==
+	return hb_unicode_general_category(hb_unicode_funcs_get_default(), c) ==
 	       HB_UNICODE_GENERAL_CATEGORY_OTHER_SYMBOL;
 }
 
@@ -807,19 +808,34 @@ static void blit_bits(uint8_t *plane, const wm__planes *pl, const wm__bits *b,
 	blit_gray(plane, pl->w, pl->h, &bm, x + b->left, y - b->top, use_max);
 }
 
-static wm_status stroke_glyph(wm__planes *pl, FT_GlyphSlot slot,
-			      wm__bits *out)
+/* FreeType's lack of memory fails the text (and must stop it: a stroker
+ * used again after a failed allocation loses memory); its other errors
+ * mean a broken glyph in a font, which is drawn as nothing (WM_OK). */
+static wm_status ft_failed(FT_Error e)
+{
+	if (FT_ERROR_BASE(e) == FT_Err_Out_Of_Memory)
+		return wm__error(WM_ERR_NO_MEMORY, "FreeType: out of memory");
+	return WM_OK;
+}
+
+static wm_status stroke_glyph(wm__planes *pl, FT_GlyphSlot slot, wm__bits *out)
 {
 	FT_Glyph g;
 	FT_BitmapGlyph bg;
+	FT_Error e;
 	wm_status s;
 
-	if (!pl->stroker || FT_Get_Glyph(slot, &g))
+	if (!pl->stroker)
 		return WM_OK;
-	if (FT_Glyph_StrokeBorder(&g, pl->stroker, 0, 1) ||
-	    FT_Glyph_To_Bitmap(&g, FT_RENDER_MODE_NORMAL, NULL, 1)) {
+	e = FT_Get_Glyph(slot, &g);
+	if (e)
+		return ft_failed(e);
+	e = FT_Glyph_StrokeBorder(&g, pl->stroker, 0, 1);
+	if (!e)
+		e = FT_Glyph_To_Bitmap(&g, FT_RENDER_MODE_NORMAL, NULL, 1);
+	if (e) {
 		FT_Done_Glyph(g);
-		return WM_OK;
+		return ft_failed(e);
 	}
 	bg = (FT_BitmapGlyph)g;
 	s = keep_bits(&bg->bitmap, bg->left, bg->top, out);
@@ -855,29 +871,34 @@ static wm_status scale_bitmap_glyph(const wm__font *font, FT_GlyphSlot slot,
 
 /* Rasterises a glyph with its origin at (phase_x, phase_y) / WM__PHASES
  * of a pixel right of and below a pixel corner. */
-static wm_status rasterise(wm__planes *pl, const wm__font *font,
-			   unsigned gid, int phase_x, int phase_y,
-			   wm__cached_glyph *e)
+static wm_status rasterise(wm__planes *pl, const wm__font *font, unsigned gid,
+			   int phase_x, int phase_y, wm__cached_glyph *e)
 {
 	FT_Face face = font->face;
 	FT_GlyphSlot slot = face->glyph;
 	int flags = FT_IS_SCALABLE(face) && !FT_HAS_COLOR(face)
 			? FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP
 			: FT_LOAD_COLOR;
+	FT_Error err;
 	wm_status s;
 
-	if (FT_Load_Glyph(face, gid, flags))
-		return WM_OK; /* a broken glyph in a font: draw nothing */
+	err = FT_Load_Glyph(face, gid, flags);
+	if (err)
+		return ft_failed(err);
 	if (slot->format != FT_GLYPH_FORMAT_OUTLINE) {
-		if (FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL))
-			return WM_OK;
+		err = FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL);
+		if (err)
+			return ft_failed(err);
 		return scale_bitmap_glyph(font, slot, e);
 	}
 	FT_Outline_Translate(&slot->outline, phase_x * 64 / WM__PHASES,
 			     -phase_y * 64 / WM__PHASES);
 	s = stroke_glyph(pl, slot, &e->stroke);
-	if (s != WM_OK || FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL))
+	if (s != WM_OK)
 		return s;
+	err = FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL);
+	if (err)
+		return ft_failed(err);
 	if (slot->bitmap.pixel_mode == FT_PIXEL_MODE_BGRA)
 		return scale_bitmap_glyph(font, slot, e);
 	return keep_bits(&slot->bitmap, slot->bitmap_left, slot->bitmap_top,
@@ -970,8 +991,7 @@ static wm_status draw_glyph(wm__planes *pl, const wm__fonts *fonts, int fi,
 	blit_bits(pl->stroke, pl, &e->stroke, ix, iy, true);
 	blit_bits(pl->fill, pl, &e->fill, ix, iy, false);
 	if (e->color.pixels)
-		wm__canvas_over(&pl->color, &e->color,
-				(int)lround(ox + e->dx),
+		wm__canvas_over(&pl->color, &e->color, (int)lround(ox + e->dx),
 				(int)lround(oy - e->dy));
 	return WM_OK;
 }
@@ -1057,10 +1077,12 @@ static wm_status planes_new(wm__planes *pl, int w, int h, FT_Library ft,
 	pl->stroke = wm__calloc((size_t)w * h, 1);
 	if (!pl->fill || !pl->stroke)
 		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
-	if (outline > 0 && !FT_Stroker_New(ft, &pl->stroker))
-		FT_Stroker_Set(pl->stroker, (FT_Fixed)lround(outline * 64),
-			       FT_STROKER_LINECAP_ROUND,
-			       FT_STROKER_LINEJOIN_ROUND, 0);
+	if (outline <= 0)
+		return WM_OK;
+	if (FT_Stroker_New(ft, &pl->stroker))
+		return wm__error(WM_ERR_NO_MEMORY, "FreeType: out of memory");
+	FT_Stroker_Set(pl->stroker, (FT_Fixed)lround(outline * 64),
+		       FT_STROKER_LINECAP_ROUND, FT_STROKER_LINEJOIN_ROUND, 0);
 	return WM_OK;
 }
 
@@ -1129,8 +1151,8 @@ static void block_size(const wm__text_style *st, double width, int lines,
 	double pad = block_pad(st), extra = shadow_extra(st);
 
 	*w = ceil(width + 2 * pad) + extra;
-	*h = ceil(ascent + (lines - 1) * st->size * st->line_spacing +
-		  descent + 2 * pad) +
+	*h = ceil(ascent + (lines - 1) * st->size * st->line_spacing + descent +
+		  2 * pad) +
 	     extra;
 }
 

@@ -7,6 +7,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -241,3 +242,48 @@ def test_boolean_spelling_is_documented_as_parsed(run, tmp_path):
     assert r.returncode == 1 and b'false' in r.stderr
     r = run('--box=false', 'a.jpg', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+
+_VIDEO_THROUGH_IO = r"""
+import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+data = open(sys.argv[2], 'rb').read()
+READ = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p,
+                        ctypes.c_size_t)
+WRITE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                         ctypes.c_size_t)
+class Reader(ctypes.Structure):
+    _fields_ = [('size', ctypes.c_size_t), ('user', ctypes.c_void_p),
+                ('read', READ), ('name', ctypes.c_char_p)]
+class Writer(ctypes.Structure):
+    _fields_ = [('size', ctypes.c_size_t), ('user', ctypes.c_void_p),
+                ('write', WRITE), ('name', ctypes.c_char_p)]
+pos = [0]
+def read(user, buf, n):
+    chunk = data[pos[0]:pos[0] + n]
+    ctypes.memmove(buf, chunk, len(chunk))
+    pos[0] += len(chunk)
+    return len(chunk)
+r = Reader(ctypes.sizeof(Reader), None, READ(read), b'<clip>')
+w = Writer(ctypes.sizeof(Writer), None, WRITE(lambda u, b, n: 0), b'<out>')
+mark = ctypes.c_void_p()
+assert lib.wm_mark_new(ctypes.byref(mark)) == 0
+lib.wm_mark_io(mark, ctypes.byref(r), ctypes.byref(w), None)
+lib.wm_last_error.restype = ctypes.c_char_p
+print(lib.wm_last_error().decode())
+"""
+
+
+def test_video_message_of_the_stream_api_reads_well():
+    """wm_mark_io refuses videos; its message once read "a MP4/MOV"."""
+    r = subprocess.run([sys.executable, '-c', _VIDEO_THROUGH_IO,
+                        os.environ['WMARK_LIBRARY'],
+                        corpus('video', 'android_90rotation.mp4')],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    if r.returncode != 0 and b'ASan runtime' in r.stderr + r.stdout:
+        pytest.skip('a sanitizer build cannot be loaded into Python')
+    assert r.returncode == 0, r.stderr
+    msg = r.stdout.decode()
+    assert 'MP4/MOV' in msg and 'videos are marked from files' in msg, msg
+    assert 'a MP4' not in msg

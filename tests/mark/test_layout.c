@@ -115,12 +115,12 @@ static void test_extremes(void **state)
 {
 	static char long_text[2100] = "text=";
 	const char *cases[][4] = {
-		{"size=100000", NULL},
-		{long_text, NULL},
-		{"angle=45", "size=90%", NULL},
-		{"tile=true", "angle=-30", "size=100%", NULL},
-		{"tile=true", "size=1", "tile-spacing=0", NULL},
-		{"max-width=1", "text=a b c d e f", NULL},
+	    {"size=100000", NULL},
+	    {long_text, NULL},
+	    {"angle=45", "size=90%", NULL},
+	    {"tile=true", "angle=-30", "size=100%", NULL},
+	    {"tile=true", "size=1", "tile-spacing=0", NULL},
+	    {"max-width=1", "text=a b c d e f", NULL},
 	};
 
 	(void)state;

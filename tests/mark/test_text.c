@@ -233,6 +233,13 @@ static void test_escapes_and_controls(void **state)
 	assert_true(blank);
 	assert_int_equal(wm__text_blank(" \\x", &blank), WM_OK);
 	assert_false(blank);
+
+	/* The metadata's disclosure says what the picture shows. */
+	assert_int_equal(
+	    wm_mark_set_string(m, WM_OPT_TEXT,
+			       "AI\\ngenerated\t\x01\xc2\x85!\\\\"),
+	    WM_OK);
+	assert_string_equal(wm__mark_disclosure(m), "AI\ngenerated !\\");
 	wm_mark_free(m);
 }
 
@@ -272,10 +279,16 @@ static void test_break_inside_words(void **state)
 	 * ten. */
 	st.max_width = 1;
 	assert_draws_same(m,
-			  "e\xcc\x81" "e\xcc\x81" "e\xcc\x81" "e\xcc\x81"
+			  "e\xcc\x81"
+			  "e\xcc\x81"
+			  "e\xcc\x81"
+			  "e\xcc\x81"
 			  "e\xcc\x81",
-			  "e\xcc\x81\n" "e\xcc\x81\n" "e\xcc\x81\n"
-			  "e\xcc\x81\n" "e\xcc\x81",
+			  "e\xcc\x81\n"
+			  "e\xcc\x81\n"
+			  "e\xcc\x81\n"
+			  "e\xcc\x81\n"
+			  "e\xcc\x81",
 			  &st);
 	wm_mark_free(m);
 }
@@ -462,7 +475,7 @@ static void test_font_choice(void **state)
 		test_image im = image_new(200, 100, 0x000000ff);
 		wm_frame f = image_frame(&im);
 		const char *name =
-			i ? fonts[i] : test_font("dejavu-sans-bold-subset.ttf");
+		    i ? fonts[i] : test_font("dejavu-sans-bold-subset.ttf");
 
 		assert_int_equal(wm_mark_set(m, "font", name), WM_OK);
 		assert_int_equal(wm_mark_apply(m, &f, 0), want[i]);

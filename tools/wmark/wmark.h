@@ -47,7 +47,7 @@ typedef struct cli_config {
 	bool skip_marked;
 	bool json;
 	bool print_config;
-	bool stdout_data; /* "-" is an input: standard output holds an image */
+	bool stdout_data; /* "-" is an input: standard output holds its data */
 	int jobs;	  /* 0: number of cores */
 	int verbosity;	  /* -1 quiet, 0 normal, 1 verbose */
 	int progress;	  /* -1 automatic (on a terminal), 0 off, 1 on */
