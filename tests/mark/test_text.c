@@ -528,9 +528,9 @@ static void test_speed_4k(void **state)
 		      "and prepared for I420 in %.2f ms; cached lookup "
 		      "%.4f ms\n",
 		      t1 - t0, t2 - t1, t3 - t2);
+	/* Times are printed, not asserted: speed is the benchmarks' business
+	 * (bench-core prep), and a busy machine must not fail this test. */
 	assert_ptr_equal(a, b);
-	assert_true(t1 - t0 < 50);
-	assert_true(t2 - t1 < 250);
 	wm__mark_release(m, a);
 	wm__mark_release(m, b);
 	wm_mark_free(m);
