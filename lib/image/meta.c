@@ -11,6 +11,53 @@
 /* ---- EXIF ------------------------------------------------------------------
  */
 
+/* libexif goes on without an entry it cannot allocate (only logging it),
+ * so its allocations go through the library's allocator and a failed one
+ * is noted here for the thread that reads the EXIF block. */
+static _Thread_local bool exif_no_memory;
+
+static void *exif_alloc(ExifLong n)
+{
+	void *p = wm__calloc(1, n); /* zeroed, as libexif's own allocator */
+
+	if (!p)
+		exif_no_memory = true;
+	return p;
+}
+
+static void *exif_realloc(void *p, ExifLong n)
+{
+	void *q = wm__realloc(p, n);
+
+	if (!q)
+		exif_no_memory = true;
+	return q;
+}
+
+static void exif_free(void *p)
+{
+	wm__free(p);
+}
+
+/* exif_data_new_from_data with the library's allocator; NULL when memory
+ * ran out, even for part of the block. */
+static ExifData *exif_load(const uint8_t *buf, size_t size)
+{
+	ExifMem *mem = exif_mem_new(exif_alloc, exif_realloc, exif_free);
+	ExifData *ed;
+
+	exif_no_memory = false;
+	ed = mem ? exif_data_new_mem(mem) : NULL;
+	exif_mem_unref(mem);
+	if (ed)
+		exif_data_load_data(ed, buf, (unsigned)size);
+	if (ed && exif_no_memory) {
+		exif_data_unref(ed);
+		ed = NULL;
+	}
+	return ed;
+}
+
 /* Sets *orientation (1 when absent or invalid). Only a lack of memory
  * fails: a picture turned the wrong way would be a silently wrong result. */
 static wm_status read_orientation(const wm__blob *exif, int *orientation)
@@ -27,9 +74,9 @@ static wm_status read_orientation(const wm__blob *exif, int *orientation)
 	memcpy(buf, hdr, 6);
 	memcpy(buf + 6, exif->data, exif->size);
 
-	/* NULL only when libexif cannot allocate its ExifData: it loads bad
-	 * data into an empty one. */
-	ed = exif_data_new_from_data(buf, (unsigned)(exif->size + 6));
+	/* NULL only for lack of memory: libexif loads bad data into an
+	 * empty ExifData. */
+	ed = exif_load(buf, exif->size + 6);
 	wm__free(buf);
 	if (!ed)
 		return wm__error(WM_ERR_NO_MEMORY, "exif: out of memory");
@@ -274,6 +321,222 @@ static void strip_padding(wm__blob *x)
 	x->size -= (size_t)(t - w);
 }
 
+/* ---- gain-map descriptions -------------------------------------------------
+ *
+ * The output holds only the primary image, so the XMP that describes a gain
+ * map (Adobe/Ultra HDR hdrgm, the GContainer directory of appended items,
+ * Apple's HDRGainMap) would be false. Properties in those namespaces are
+ * removed from the packet text: attributes, and elements with everything
+ * they contain. The scan honours quotes, comments, CDATA and processing
+ * instructions, and stops at anything unterminated, so what remains is as
+ * well-formed as the input was.
+ */
+
+static const char *const gain_map_ns[] = {
+	"http://ns.adobe.com/hdr-gain-map/1.0/",
+	"http://ns.google.com/photos/1.0/container/",
+	"http://ns.google.com/photos/1.0/container/item/",
+	"http://ns.apple.com/HDRGainMap/1.0/",
+};
+
+static bool starts(const char *s, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+
+	return (size_t)(end - s) >= n && !memcmp(s, w, n);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_space(const char *s, size_t i, size_t end)
+{
+	while (i < end && is_space(s[i]))
+		i++;
+	return i;
+}
+
+/* Length of the markup at s (s[0] == '<'), 0 when unterminated. */
+static size_t markup_len(const char *s, const char *end)
+{
+	static const char *const kinds[][2] = {
+	    {"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}};
+	const char *q;
+	char quote = 0;
+	size_t k;
+
+	for (k = 0; k < 3; k++) {
+		if (!starts(s, end, kinds[k][0]))
+			continue;
+		q = find_n(s + 2, (size_t)(end - s - 2), kinds[k][1]);
+		return q ? (size_t)(q - s) + strlen(kinds[k][1]) : 0;
+	}
+	for (q = s + 1; q < end; q++) {
+		if (quote && *q == quote)
+			quote = 0;
+		else if (!quote && (*q == '"' || *q == '\''))
+			quote = *q;
+		else if (!quote && *q == '>')
+			return (size_t)(q + 1 - s);
+	}
+	return 0;
+}
+
+static size_t name_len(const char *s, const char *end)
+{
+	const char *q = s;
+
+	while (q < end && !is_space(*q) && *q != '/' && *q != '>' &&
+	       *q != '=')
+		q++;
+	return (size_t)(q - s);
+}
+
+/* Whether a qualified name is in the prefix, or declares it. */
+static bool name_in(const char *n, size_t len, const char *pfx)
+{
+	size_t k = strlen(pfx);
+
+	if (len > k + 1 && !memcmp(n, pfx, k) && n[k] == ':')
+		return true;
+	return len == k + 6 && !memcmp(n, "xmlns:", 6) &&
+	       !memcmp(n + 6, pfx, k);
+}
+
+static void cut(wm__blob *x, size_t from, size_t to)
+{
+	memmove(x->data + from, x->data + to, x->size - to);
+	x->size -= to - from;
+}
+
+/* Removes the prefix's attributes from the start tag at `at` (length n);
+ * returns the tag's new length. */
+static size_t strip_attrs(wm__blob *x, size_t at, size_t n, const char *pfx)
+{
+	char *s = (char *)x->data;
+	size_t i = at + 1 + name_len(s + at + 1, s + at + n), ws, nl, v;
+	char *q;
+
+	for (;;) {
+		ws = i;
+		i = skip_space(s, i, at + n);
+		if (i >= at + n - 1 || s[i] == '/' || s[i] == '>')
+			return n;
+		nl = name_len(s + i, s + at + n);
+		v = skip_space(s, i + nl, at + n);
+		if (!nl || v >= at + n || s[v] != '=')
+			return n;
+		v = skip_space(s, v + 1, at + n);
+		if (v >= at + n || (s[v] != '"' && s[v] != '\''))
+			return n;
+		q = memchr(s + v + 1, s[v], at + n - v - 1);
+		if (!q)
+			return n;
+		if (name_in(s + i, nl, pfx)) {
+			cut(x, ws, (size_t)(q + 1 - s));
+			n -= (size_t)(q + 1 - s) - ws;
+			i = ws;
+		} else {
+			i = (size_t)(q + 1 - s);
+		}
+	}
+}
+
+/* End (offset after) of the element whose start tag is at `at` (length n),
+ * or 0 when it has no end. */
+static size_t element_end(const wm__blob *x, size_t at, size_t n)
+{
+	const char *s = (const char *)x->data, *end = s + x->size, *p;
+	size_t nl = name_len(s + at + 1, end), i = at + n, m;
+	int depth = 1;
+
+	if (s[at + n - 2] == '/')
+		return at + n;
+	while (i < x->size && (p = memchr(s + i, '<', x->size - i))) {
+		m = markup_len(p, end);
+		if (!m)
+			return 0;
+		i = (size_t)(p - s) + m;
+		if (p[1] == '/' && name_len(p + 2, end) == nl &&
+		    !memcmp(p + 2, s + at + 1, nl) && --depth == 0)
+			return i;
+		if (p[1] != '/' && p[1] != '!' && p[1] != '?' &&
+		    p[m - 2] != '/' && name_len(p + 1, end) == nl &&
+		    !memcmp(p + 1, s + at + 1, nl))
+			depth++;
+	}
+	return 0;
+}
+
+static void drop_prefix(wm__blob *x, const char *pfx)
+{
+	const char *s = (const char *)x->data, *p;
+	size_t i = 0, n, e, ws;
+
+	while (i < x->size && (p = memchr(s + i, '<', x->size - i))) {
+		n = markup_len(p, s + x->size);
+		if (!n)
+			return;
+		i = (size_t)(p - s);
+		if (p[1] == '!' || p[1] == '?' || p[1] == '/') {
+			i += n;
+			continue;
+		}
+		if (!name_in(p + 1, name_len(p + 1, s + x->size), pfx) ||
+		    !memcmp(p + 1, "xmlns:", 6)) {
+			i += strip_attrs(x, i, n, pfx);
+			continue;
+		}
+		e = element_end(x, i, n);
+		if (!e)
+			return;
+		for (ws = i; ws > 0 && is_space(s[ws - 1]); ws--)
+			;
+		cut(x, ws, e);
+		i = ws;
+	}
+}
+
+/* Finds the prefixes declared for `ns` (xmlns:P="ns") and removes them. */
+static void drop_namespace(wm__blob *x, const char *ns)
+{
+	char pfx[64];
+	size_t k = strlen(ns), from = 0, before;
+	const char *s, *p, *b;
+
+	for (;;) {
+		s = (const char *)x->data;
+		p = from < x->size ? find_n(s + from, x->size - from, ns)
+				   : NULL;
+		if (!p)
+			return;
+		from = (size_t)(p - s) + k;
+		if (p - s < 8 || (p[-1] != '"' && p[-1] != '\'') ||
+		    from >= x->size || s[from] != p[-1] || p[-2] != '=')
+			continue;
+		for (b = p - 2; b > s && !is_space(b[-1]); b--)
+			;
+		if (p - 2 - b <= 6 || p - 2 - b - 6 >= (ptrdiff_t)sizeof(pfx) ||
+		    memcmp(b, "xmlns:", 6))
+			continue;
+		snprintf(pfx, sizeof(pfx), "%.*s", (int)(p - 2 - b - 6), b + 6);
+		before = x->size;
+		drop_prefix(x, pfx);
+		if (x->size != before)
+			from = 0; /* declared again elsewhere? */
+	}
+}
+
+static void drop_gain_map_xmp(wm__blob *x)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(gain_map_ns) / sizeof(gain_map_ns[0]); i++)
+		drop_namespace(x, gain_map_ns[i]);
+}
+
 static wm_status merge_packet(const wm__blob *in, wm_mark *mark, wm__blob *out)
 {
 	wm__blob work = {0}, desc = {0};
@@ -312,14 +575,20 @@ static wm_status merge_packet(const wm__blob *in, wm_mark *mark, wm__blob *out)
 
 wm_status wm__meta_xmp_out(const wm__meta *m, wm_mark *mark, wm__blob *out)
 {
-	wm_status s;
+	wm__blob in = {0};
+	wm_status s = WM_OK;
 
 	memset(out, 0, sizeof(*out));
-	if (!wm__opt_int(wm__mark_options(mark), WM_OPT_METADATA))
-		return m->xmp.size ? wm__blob_set(out, m->xmp.data, m->xmp.size)
-				   : WM_OK;
-	s = m->xmp.size ? merge_packet(&m->xmp, mark, out)
-			: new_packet(out, mark);
+	if (m->xmp.size)
+		s = wm__blob_set(&in, m->xmp.data, m->xmp.size);
+	if (s == WM_OK && m->secondary_dropped)
+		drop_gain_map_xmp(&in);
+	if (s == WM_OK && !wm__opt_int(wm__mark_options(mark), WM_OPT_METADATA))
+		s = in.size ? wm__blob_set(out, in.data, in.size) : WM_OK;
+	else if (s == WM_OK)
+		s = in.size ? merge_packet(&in, mark, out)
+			    : new_packet(out, mark);
+	wm__blob_free(&in);
 	if (s != WM_OK)
 		wm__blob_free(out);
 	return s;

@@ -20,8 +20,8 @@ typedef struct wm__font {
 
 struct wm__fonts {
 	FT_Library ft;
-	FT_Memory mem;	  /* FreeType's allocator (ours), alive while ft is */
-	bool no_memory;	  /* an allocation of FreeType's failed */
+	FT_Memory mem;	/* FreeType's allocator (ours), kept while ft is */
+	bool no_memory; /* an allocation of FreeType's failed */
 	wm__font *list; /* list[0] is the chosen font, then fallbacks */
 	int count;
 	int cap;

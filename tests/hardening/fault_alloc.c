@@ -8,9 +8,11 @@
  *
  * Built only with -Dfault_injection=true, where wm__alloc_fail_at() works.
  * Allocations reach the hook from the library's own code, from libpng
- * (through its malloc_fn) and from the video module (through the host
- * functions it is given). libjpeg, FreeType, HarfBuzz, fontconfig and
- * FFmpeg allocate on their own and are not swept.
+ * (through its malloc_fn), FreeType (through the FT_MemoryRec_ of the
+ * mark's FT_Library), libexif (through an ExifMem) and the video module
+ * (through the host functions it is given). libjpeg, libwebp, Little CMS,
+ * HarfBuzz, fontconfig, FriBidi and FFmpeg allocate on their own and are
+ * not swept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
