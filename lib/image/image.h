@@ -50,6 +50,9 @@ typedef struct wm__meta {
 	wm__blob exif;	 /* TIFF structure, without the "Exif\0\0" prefix */
 	wm__blob xmp;	 /* the main XMP packet */
 	int orientation; /* EXIF orientation, 1 when absent or invalid */
+	/* The input's secondary images (MPF: gain maps...) are not written,
+	 * so the XMP that describes them is removed from the output. */
+	bool secondary_dropped;
 } wm__meta;
 
 void wm__meta_free(wm__meta *m);
@@ -104,6 +107,9 @@ typedef struct wm__image {
 	/* A PNG input's libpng handles, for copying its ancillary chunks. */
 	void *src_png;
 	void *src_png_info;
+	/* Its chunks after the image data (text), when it has some. */
+	void *src_png_late;
+	void *src_png_late_info;
 	/* A JPEG input's decompressor, for its tables and segments. */
 	void *src_jpeg;
 } wm__image;

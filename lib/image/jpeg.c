@@ -112,6 +112,8 @@ static wm_status collect_meta(jsrc *s)
 			 marker_is(m, JPEG_APP0 + 1, XMP_NS, sizeof(XMP_NS)))
 			st = wm__blob_set(&meta->xmp, m->data + sizeof(XMP_NS),
 					  m->data_length - sizeof(XMP_NS));
+		if (marker_is(m, JPEG_APP0 + 2, "MPF", 4))
+			meta->secondary_dropped = true;
 	}
 	if (st == WM_OK && jpeg_read_icc_profile(&s->d, &icc, &icc_len)) {
 		st = wm__blob_set(&meta->icc, icc, icc_len);
@@ -213,10 +215,9 @@ static void write_other_markers(jdst *o, j_decompress_ptr src, bool ext_ok)
  * no longer fits one segment once the disclosure is added is replaced by
  * the disclosure alone (and the input's Extended XMP dropped with it).
  * EXIF from a PNG or WebP input that exceeds one segment is dropped (with
- * a warning in the log): splitting it has no standard form. Gain-map
- * descriptions in the XMP (hdrgm, GContainer) are copied as they are,
- * although the gain map image itself is not: rewriting them needs an XMP
- * parser, which this layer does not have.
+ * a warning in the log): splitting it has no standard form. The XMP that
+ * describes the dropped gain map (hdrgm, GContainer, Apple's HDRGainMap)
+ * is removed by wm__meta_xmp_out.
  */
 static wm_status write_markers(jdst *o, j_decompress_ptr src)
 {

@@ -85,6 +85,11 @@ typedef struct png_dec {
 	int next_row;
 	int width, height;
 	unsigned bpp;
+	/* A second reader of the same file for the chunks after the image
+	 * data; late_end holds them. */
+	png_structp late;
+	png_infop late_info, late_end;
+	png_err late_err;
 } png_dec;
 
 static void dec_destroy(void *ctx)
@@ -94,7 +99,10 @@ static void dec_destroy(void *ctx)
 	if (p->im->src_png == p->png) {
 		p->im->src_png = NULL;
 		p->im->src_png_info = NULL;
+		p->im->src_png_late = NULL;
+		p->im->src_png_late_info = NULL;
 	}
+	png_destroy_read_struct(&p->late, &p->late_info, &p->late_end);
 	png_destroy_read_struct(&p->png, &p->info, NULL);
 	wm__free(p->whole);
 	wm__free(p);
@@ -160,11 +168,7 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
-/*
- * Takes ICC, EXIF and XMP from the chunks before the image data. Chunks
- * after it (rare for these three) are not seen: the output's header is
- * written before the rows stream through, so they are not carried over.
- */
+/* Takes ICC, EXIF and XMP from the chunks before the image data. */
 static wm_status read_meta(png_dec *p)
 {
 	wm__meta *m = &p->im->meta;
@@ -190,6 +194,103 @@ static wm_status read_meta(png_dec *p)
 					     : text[i].text_length);
 	}
 	return s;
+}
+
+/*
+ * EXIF and text (XMP among them) may legally follow the image data. The
+ * output's header is written before the rows stream through, so when a
+ * walk over the chunk headers finds such chunks after IDAT, a second
+ * libpng reader goes through the file to its end first (inflating the
+ * image data once more, without unfiltering it) and png_read_end collects
+ * them; they are then written with the header.
+ */
+static bool has_late_meta(FILE *f)
+{
+	static const char *const kinds[] = {"eXIf", "iTXt", "tEXt", "zTXt"};
+	uint8_t h[8];
+	bool idat = false, late = false;
+	size_t k;
+
+	if (fseek(f, 8, SEEK_SET) != 0)
+		return false;
+	while (!late && fread(h, 1, 8, f) == 8 && memcmp(h + 4, "IEND", 4)) {
+		uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+			     (uint32_t)h[2] << 8 | h[3];
+
+		idat |= !memcmp(h + 4, "IDAT", 4);
+		for (k = 0; idat && k < 4; k++)
+			late |= !memcmp(h + 4, kinds[k], 4);
+		if (n > 0x7fffffff || fseek(f, (long)n + 4, SEEK_CUR) != 0)
+			break;
+	}
+	return late;
+}
+
+/* Reads the whole file with p->late; false when it is damaged (the
+ * decoding proper then reports how). */
+static bool read_to_end(png_dec *p)
+{
+	if (setjmp(png_jmpbuf(p->late)))
+		return false;
+	png_init_io(p->late, p->im->in);
+	png_set_crc_action(p->late, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+	png_read_info(p->late, p->late_info);
+	png_read_update_info(p->late, p->late_info);
+	png_read_end(p->late, p->late_end);
+	return true;
+}
+
+/* EXIF and XMP found after the image data, when none came before it. */
+static wm_status take_late_meta(png_dec *p)
+{
+	wm__meta *m = &p->im->meta;
+	png_bytep exif;
+	png_uint_32 elen;
+	png_textp text;
+	int n, i;
+	wm_status s = WM_OK;
+
+	if (!m->exif.size &&
+	    png_get_eXIf_1(p->late, p->late_end, &elen, &exif))
+		s = wm__blob_set(&m->exif, exif, elen);
+	n = png_get_text(p->late, p->late_end, &text, NULL);
+	for (i = 0; s == WM_OK && i < n && !m->xmp.size; i++) {
+		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0)
+			s = wm__blob_set(&m->xmp, text[i].text,
+					 text[i].itxt_length
+					     ? text[i].itxt_length
+					     : text[i].text_length);
+	}
+	return s;
+}
+
+static wm_status read_late_meta(png_dec *p)
+{
+	long at = ftell(p->im->in);
+	bool ok;
+
+	if (at < 0 || !has_late_meta(p->im->in)) {
+		ok = at >= 0 && fseek(p->im->in, at, SEEK_SET) == 0;
+		return ok ? WM_OK : wm__error(WM_ERR_IO, "%s: cannot seek",
+					      p->im->name);
+	}
+	p->late_err.name = p->im->name;
+	p->late = png_create_read_struct_2(
+	    PNG_LIBPNG_VER_STRING, &p->late_err, on_error, on_warning,
+	    &p->late_err, png_alloc, png_dealloc);
+	p->late_info = p->late ? png_create_info_struct(p->late) : NULL;
+	p->late_end = p->late_info ? png_create_info_struct(p->late) : NULL;
+	ok = p->late_end && fseek(p->im->in, 0, SEEK_SET) == 0 &&
+	     read_to_end(p);
+	if (fseek(p->im->in, at, SEEK_SET) != 0)
+		return wm__error(WM_ERR_IO, "%s: cannot seek", p->im->name);
+	if (!p->late_end || p->late_err.no_memory)
+		return no_memory(&p->late_err);
+	if (!ok) {
+		png_destroy_read_struct(&p->late, &p->late_info, &p->late_end);
+		return WM_OK;
+	}
+	return take_late_meta(p);
 }
 
 static wm_pixel_format layout(int color_type, int depth)
@@ -271,6 +372,8 @@ wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
 	s = read_header(p, d);
 	if (s == WM_OK)
 		s = read_meta(p);
+	if (s == WM_OK && im->out)
+		s = read_late_meta(p);
 	if (s == WM_OK && d->interlaced && im->out)
 		s = read_interlaced(p);
 	if (s != WM_OK) {
@@ -283,6 +386,8 @@ wm_status wm__png_decoder(wm__image *im, wm__decoder *d)
 	d->destroy = dec_destroy;
 	im->src_png = p->png;
 	im->src_png_info = p->info;
+	im->src_png_late = p->late;
+	im->src_png_late_info = p->late_end;
 	return WM_OK;
 }
 
@@ -355,6 +460,20 @@ static int color_type_of(wm_pixel_format f)
 	}
 }
 
+/* Copies text chunks but the XMP, which is written from the metadata. */
+static void copy_text(png_enc *p, png_structp s, png_infop si)
+{
+	png_textp text;
+	int n = png_get_text(s, si, &text, NULL), i, keep = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(text[i].key, "XML:com.adobe.xmp") != 0)
+			text[keep++] = text[i];
+	}
+	if (keep)
+		png_set_text(p->png, p->info, text, keep);
+}
+
 /* Copies the ancillary chunks of a PNG input that marking leaves true:
  * physical size, gamma and chromaticities, the sRGB intent, text. */
 static void copy_ancillary(png_enc *p)
@@ -362,9 +481,8 @@ static void copy_ancillary(png_enc *p)
 	png_structp s = p->im->src_png;
 	png_infop si = p->im->src_png_info;
 	png_uint_32 rx, ry;
-	int unit, intent, n, i, keep = 0;
+	int unit, intent;
 	double g, c[8];
-	png_textp text;
 
 	if (!s)
 		return;
@@ -378,13 +496,9 @@ static void copy_ancillary(png_enc *p)
 			 &c[7]))
 		png_set_cHRM(p->png, p->info, c[0], c[1], c[2], c[3], c[4],
 			     c[5], c[6], c[7]);
-	n = png_get_text(s, si, &text, NULL);
-	for (i = 0; i < n; i++) {
-		if (strcmp(text[i].key, "XML:com.adobe.xmp") != 0)
-			text[keep++] = text[i];
-	}
-	if (keep)
-		png_set_text(p->png, p->info, text, keep);
+	copy_text(p, s, si);
+	if (p->im->src_png_late)
+		copy_text(p, p->im->src_png_late, p->im->src_png_late_info);
 }
 
 static void set_meta(png_enc *p)

@@ -158,9 +158,11 @@ static int64_t scaled(AVRational r, int unit)
 	return r.den ? (int64_t)r.num * unit / r.den : 0;
 }
 
-/* x265 takes HDR10 metadata only through its parameters: FFmpeg 5.1's
- * wrapper does not pass the stream's side data on. */
-static void x265_hdr_params(const AVStream *st, char *buf, size_t size)
+/* x265 and x264 take HDR10 metadata only through their parameters: FFmpeg
+ * 5.1's wrappers do not pass the stream's side data on. Both use the same
+ * syntax and units (chromaticity in 0.00002, luminance in 0.0001 cd/m2) and
+ * differ only in the option names. */
+static void hdr_params(const AVStream *st, bool x264, char *buf, size_t size)
 {
 	const AVMasteringDisplayMetadata *md;
 	const AVContentLightMetadata *cl;
@@ -173,8 +175,9 @@ static void x265_hdr_params(const AVStream *st, char *buf, size_t size)
 
 		used += snprintf(
 		    buf + used, size - used,
-		    ":master-display=G(%lld,%lld)B(%lld,%lld)R(%lld,%lld)"
+		    ":%s=G(%lld,%lld)B(%lld,%lld)R(%lld,%lld)"
 		    "WP(%lld,%lld)L(%lld,%lld)",
+		    x264 ? "mastering-display" : "master-display",
 		    (long long)scaled(p[1][0], 50000),
 		    (long long)scaled(p[1][1], 50000),
 		    (long long)scaled(p[2][0], 50000),
@@ -189,8 +192,8 @@ static void x265_hdr_params(const AVStream *st, char *buf, size_t size)
 	cl = (const void *)av_stream_get_side_data(
 	    st, AV_PKT_DATA_CONTENT_LIGHT_LEVEL, NULL);
 	if (cl && used < size)
-		snprintf(buf + used, size - used, ":max-cll=%u,%u", cl->MaxCLL,
-			 cl->MaxFALL);
+		snprintf(buf + used, size - used, ":%s=%u,%u",
+			 x264 ? "cll" : "max-cll", cl->MaxCLL, cl->MaxFALL);
 }
 
 /* Our x265 parameters: silence (x265 prints to stderr by itself), thread
@@ -206,7 +209,7 @@ static void x265_params(const wm__venc_in *in, AVDictionary **d)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 			 ":pools=%d:frame-threads=%d", threads,
 			 threads < 4 ? threads : 4);
-	x265_hdr_params(in->ist, buf, sizeof(buf));
+	hdr_params(in->ist, false, buf, sizeof(buf));
 	used = strlen(buf);
 	if (user && user->value[0])
 		snprintf(buf + used, sizeof(buf) - used, ":%s", user->value);
@@ -216,6 +219,22 @@ static void x265_params(const wm__venc_in *in, AVDictionary **d)
 static void set_default(AVDictionary **d, const char *key, const char *v)
 {
 	av_dict_set(d, key, v, AV_DICT_DONT_OVERWRITE);
+}
+
+/* Our x264 parameters: HDR metadata, then the caller's (which win, as x264
+ * applies them in order). */
+static void x264_params(const wm__venc_in *in, AVDictionary **d)
+{
+	const AVDictionaryEntry *user = av_dict_get(*d, "x264-params", NULL, 0);
+	char buf[1024] = "";
+	size_t used;
+
+	hdr_params(in->ist, true, buf, sizeof(buf));
+	used = strlen(buf);
+	if (user && user->value[0])
+		snprintf(buf + used, sizeof(buf) - used, ":%s", user->value);
+	if (buf[0])
+		av_dict_set(d, "x264-params", buf + 1, 0);
 }
 
 /* Quality, speed and codec-specific defaults. The caller's encoder-params
@@ -236,6 +255,8 @@ static void codec_settings(AVCodecContext *enc, const wm__venc_in *in,
 		set_default(d, "preset", preset[0] ? preset : "veryfast");
 		if (!strcmp(name, "libx265"))
 			x265_params(in, d);
+		else
+			x264_params(in, d);
 	} else if (!strncmp(name, "libvpx", 6)) {
 		enc->bit_rate = 0;
 		set_default(d, "crf", "32");

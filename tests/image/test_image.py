@@ -8,6 +8,7 @@ import os
 import shutil
 import struct
 import subprocess
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -527,3 +528,116 @@ def test_length_percent_ranges_in_messages():
     assert set_option("margin", "0%")[0] == 0
     status, msg = set_option("offset-x", "-120%")
     assert status == 8 and "-120% is outside -100..100%" in msg, msg
+
+
+XMP_SIG = b"http://ns.adobe.com/xap/1.0/\0"
+
+
+def with_xmp(data, packet):
+    """The JPEG `data` with its XMP segment replaced by `packet`."""
+    i, segs = 2, []
+    while data[i:i + 2] not in (b"\xff\xda", b""):
+        n = struct.unpack(">H", data[i + 2:i + 4])[0]
+        segs.append(data[i:i + 2 + n])
+        i += 2 + n
+    segs = [s for s in segs if not s[4:].startswith(XMP_SIG)]
+    body = XMP_SIG + packet
+    xmp = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+    at = 1 if segs and segs[0][:2] == b"\xff\xe0" else 0
+    return data[:2] + b"".join(segs[:at] + [xmp] + segs[at:]) + data[i:]
+
+
+def xmp_tree(path):
+    """The output's XMP packet, parsed (fails on malformed XML)."""
+    xmp = subprocess.run(["exiftool", "-b", "-XMP", str(path)],
+                         capture_output=True, check=True).stdout
+    assert xmp
+    if xmp.startswith(b"<?xpacket"):
+        xmp = xmp.split(b"?>", 1)[1].rsplit(b"<?xpacket", 1)[0]
+    return ET.fromstring(xmp)
+
+
+ULTRA_HDR_XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:Container="http://ns.google.com/photos/1.0/container/"
+    xmlns:Item="http://ns.google.com/photos/1.0/container/item/"
+    xmlns:hdrgm="http://ns.adobe.com/hdr-gain-map/1.0/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    hdrgm:Version="1.0" xmp:CreatorTool='kept &gt; "tool"'>
+   <!-- <hdrgm:GainMapMax>unterminated in a comment -->
+   <Container:Directory>
+    <rdf:Seq>
+     <rdf:li rdf:parseType="Resource">
+      <Container:Item Item:Semantic="Primary" Item:Mime="image/jpeg"/>
+     </rdf:li>
+     <rdf:li rdf:parseType="Resource">
+      <Container:Item Item:Semantic="GainMap" Item:Mime="image/jpeg"
+        Item:Length="6003"/>
+     </rdf:li>
+    </rdf:Seq>
+   </Container:Directory>
+   <xmp:Label>kept</xmp:Label>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+
+APPLE_XMP = b"""<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:HDRGainMap="http://ns.apple.com/HDRGainMap/1.0/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+   <HDRGainMap:HDRGainMapVersion>131072</HDRGainMap:HDRGainMapVersion>
+   <HDRGainMap:HDRGainMapHeadroom>4.53</HDRGainMap:HDRGainMapHeadroom>
+   <xmp:Label>kept</xmp:Label>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"""
+
+GAIN_MAP_GROUPS = ("XMP-hdrgm:", "XMP-GContainer:", "XMP-Container:",
+                   "XMP-Item:", "XMP-HDRGainMap:")
+
+
+def gain_map_tags(tags):
+    return [k for k in tags if k.startswith(GAIN_MAP_GROUPS) or
+            "HDRGainMap" in k or k.endswith(("DirectoryItemSemantic",
+                                             "DirectoryItemLength"))]
+
+
+def test_gain_map_xmp_dropped_with_the_gain_map(tmp_path):
+    seine = corpus("images", "jpeg", "seine_sdr_gainmap_srgb.jpg")
+    apple = corpus("images", "jpeg", "apple_gainmap_new.jpg")
+    before = exif_tool(seine, "-XMP:all")
+    assert before["XMP-hdrgm:Version"] == 1.0
+    after = exif_tool(marked(seine, tmp_path, "s.jpg"), "-XMP:all", "-MPF:all")
+    assert not gain_map_tags(after) and "MPF0:NumberOfImages" not in after
+    for key, value in before.items():  # everything else is kept
+        if key not in ("SourceFile", "XMP-x:XMPToolkit") and \
+                not gain_map_tags([key]):
+            assert after.get(key) == value, key
+    xmp_tree(tmp_path / "s.jpg")
+
+    for n, (base, packet) in enumerate(((seine, ULTRA_HDR_XMP),
+                                        (apple, APPLE_XMP))):
+        src = tmp_path / ("in%d.jpg" % n)
+        src.write_bytes(with_xmp(open(base, "rb").read(), packet))
+        assert len(gain_map_tags(exif_tool(src, "-XMP:all"))) >= 2
+        dst = marked(src, tmp_path, "o%d.jpg" % n)
+        after = exif_tool(dst, "-XMP:all")
+        assert not gain_map_tags(after), after
+        assert after["XMP-xmp:Label"] == "kept"
+        assert after["XMP-iptcExt:DigitalSourceType"] == \
+            DST + "trainedAlgorithmicMedia"
+        tree = xmp_tree(dst)
+        assert b"hdr-gain-map" not in ET.tostring(tree)
+        if packet is ULTRA_HDR_XMP:
+            assert after["XMP-xmp:CreatorTool"] == 'kept > "tool"'
+
+    # Without a secondary image there is nothing to drop: kept as it was.
+    plain = tmp_path / "plain.jpg"
+    plain.write_bytes(with_xmp(open(os.path.join(DATA, "sample.jpg"),
+                                    "rb").read(), APPLE_XMP))
+    after = exif_tool(marked(plain, tmp_path, "p.jpg"), "-XMP:all")
+    assert len(gain_map_tags(after)) == 2
