@@ -17,6 +17,9 @@
 
 #define WM__LOGO_MAX_BYTES (64u << 20)
 #define WM__LOGO_MAX_SIDE 16384
+/* A logo is drawn at most frame-sized, so a larger one is a mistake or a
+ * decompression bomb: 40 megapixels (160 MB decoded) is plenty. */
+#define WM__LOGO_MAX_PIXELS (40L * 1000 * 1000)
 
 static void premultiply(wm__raster *r)
 {
@@ -42,6 +45,11 @@ static wm_status check_size(const char *path, long w, long h)
 		    WM_ERR_TOO_LARGE,
 		    "%s: logo of %ldx%ld pixels (at most %d a side)", path, w,
 		    h, WM__LOGO_MAX_SIDE);
+	if (w * h > WM__LOGO_MAX_PIXELS)
+		return wm__error(WM_ERR_TOO_LARGE,
+				 "%s: logo of %ldx%ld pixels (at most %ld "
+				 "megapixels)",
+				 path, w, h, WM__LOGO_MAX_PIXELS / 1000000);
 	return WM_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include <jpeglib.h>
+#include <png.h>
 #include <webp/encode.h>
 
 #include "logo_gen.h"
@@ -202,6 +203,35 @@ static void test_bad_files(void **state)
 	assert_non_null(strstr(wm_last_error(), "/nonexistent/logo.png"));
 }
 
+/* A logo whose header declares more than 40 megapixels is refused from the
+ * header, before any pixel buffer exists (the file holds no image data). */
+static void test_logo_bomb(void **state)
+{
+	const char *path = scratch_path("bomb.png");
+	FILE *f = fopen(path, "wb");
+	png_structp png;
+	png_infop info;
+	wm__raster r;
+
+	(void)state;
+	assert_non_null(f);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	info = png_create_info_struct(png);
+	assert_non_null(info);
+	png_init_io(png, f);
+	png_set_IHDR(png, info, 8000, 8000, 8, PNG_COLOR_TYPE_RGB_ALPHA,
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+		     PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	/* An empty IDAT ends the header as a reader sees it. */
+	png_write_chunk(png, (png_const_bytep) "IDAT", NULL, 0);
+	png_destroy_write_struct(&png, &info);
+	fclose(f);
+	assert_int_equal(wm__logo_decode(path, &r), WM_ERR_TOO_LARGE);
+	assert_non_null(strstr(wm_last_error(), "8000x8000"));
+	assert_non_null(strstr(wm_last_error(), "bomb.png"));
+}
+
 /* A ring scaled to a quarter: a white ring whose hidden colour is black
  * stays >= 250 on white; a black ring hiding white stays <= 5 on black. */
 static void test_no_halo(void **state)
@@ -266,7 +296,7 @@ int main(void)
 	    cmocka_unit_test(test_pngsuite),  cmocka_unit_test(test_png_values),
 	    cmocka_unit_test(test_jpeg),      cmocka_unit_test(test_webp),
 	    cmocka_unit_test(test_bad_files), cmocka_unit_test(test_no_halo),
-	    cmocka_unit_test(test_logo_fits),
+	    cmocka_unit_test(test_logo_fits), cmocka_unit_test(test_logo_bomb),
 	};
 
 	return run_tests_and_clean(cmocka_run_group_tests(tests, NULL, NULL));
