@@ -4,7 +4,9 @@
  * pipeline copies; HEVC files may carry them only in SEI messages, which
  * FFmpeg attaches to decoded frames. The encoder is configured before the
  * first frame is decoded, so the first frame is read ahead here by a
- * separate, short-lived demuxer and decoder.
+ * separate, short-lived demuxer and decoder. FFmpeg 5.1's H.264 decoder
+ * does not export these SEI messages, so H.264 input keeps them only when
+ * its container carries them too.
  */
 #include <string.h>
 

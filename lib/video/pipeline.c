@@ -431,7 +431,7 @@ static wm_status describe(vjob *j, const AVFrame *f, wm_frame *wf)
 		wf->matrix = wm_matrix_from_av(j->dec->colorspace);
 	if (f->color_trc == AVCOL_TRC_UNSPECIFIED)
 		wf->transfer = wm_transfer_from_av(j->dec->color_trc);
-	wf->orientation = j->turn_pixels ? WM_ORIENT_NORMAL : (j->orient == WM_ORIENT_TRANSVERSE ? WM_ORIENT_ROTATE_270 : j->orient);
+	wf->orientation = j->turn_pixels ? WM_ORIENT_NORMAL : j->orient;
 	if (!wf->sar_num || !wf->sar_den) {
 		AVRational sar = picture_sar(j);
 
