@@ -460,18 +460,18 @@ static int color_type_of(wm_pixel_format f)
 	}
 }
 
-/* Copies text chunks but the XMP, which is written from the metadata. */
+/* Copies text chunks but the XMP, which is written from the metadata.
+ * One at a time: the input's array must stay as it is, since its entries
+ * are freed with it. */
 static void copy_text(png_enc *p, png_structp s, png_infop si)
 {
 	png_textp text;
-	int n = png_get_text(s, si, &text, NULL), i, keep = 0;
+	int n = png_get_text(s, si, &text, NULL), i;
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(text[i].key, "XML:com.adobe.xmp") != 0)
-			text[keep++] = text[i];
+			png_set_text(p->png, p->info, &text[i], 1);
 	}
-	if (keep)
-		png_set_text(p->png, p->info, text, keep);
 }
 
 /* Copies the ancillary chunks of a PNG input that marking leaves true:

@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
+import zlib
 
 import numpy as np
 import pytest
@@ -641,3 +642,81 @@ def test_gain_map_xmp_dropped_with_the_gain_map(tmp_path):
                                     "rb").read(), APPLE_XMP))
     after = exif_tool(marked(plain, tmp_path, "p.jpg"), "-XMP:all")
     assert len(gain_map_tags(after)) == 2
+
+
+def png_chunk(kind, body):
+    return (struct.pack(">I", len(body)) + kind + body +
+            struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
+
+
+LATE_XMP = b"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+   <xmp:Label>written after the image data</xmp:Label>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>"""
+
+
+def test_png_metadata_after_image_data_kept(tmp_path):
+    w, h = 96, 64
+    rows = b"".join(b"\0" + bytes(v for x in range(w)
+                                  for v in (x * 2, y * 3, 90))
+                    for y in range(h))
+    make = b"Canon\0"
+    exif = (b"MM\0\x2a\0\0\0\x08" + struct.pack(">H", 1) +
+            struct.pack(">HHII", 0x010F, 2, len(make), 26) +
+            struct.pack(">I", 0) + make)
+    itxt = b"XML:com.adobe.xmp\0\0\0\0\0" + LATE_XMP
+    src = tmp_path / "late.png"
+    src.write_bytes(b"\x89PNG\r\n\x1a\n" +
+                    png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2,
+                                                   0, 0, 0)) +
+                    png_chunk(b"IDAT", zlib.compress(rows)) +
+                    png_chunk(b"eXIf", exif) + png_chunk(b"iTXt", itxt) +
+                    png_chunk(b"tEXt", b"Comment\0late comment") +
+                    png_chunk(b"IEND", b""))
+    before = exif_tool(src, "-EXIF:all", "-XMP:all", "-PNG:all")
+    assert before["IFD0:Make"] == "Canon"
+    assert before["XMP-xmp:Label"] == "written after the image data"
+
+    for ext in (".png", ".jpg", ".webp"):
+        dst = marked(src, tmp_path, "o" + ext)
+        after = exif_tool(dst, "-EXIF:all", "-XMP:all", "-PNG:all")
+        assert after.get("IFD0:Make") == "Canon", (ext, after)
+        # One packet: the disclosure merged into the late XMP.
+        assert after.get("XMP-xmp:Label") == before["XMP-xmp:Label"], ext
+        assert after["XMP-iptcExt:DigitalSourceType"] == \
+            DST + "trainedAlgorithmicMedia"
+        xmp_tree(dst)
+        if ext == ".png":
+            assert after["PNG:Comment"] == "late comment"
+            kinds = [k for k, _ in png_chunks(dst)]
+            assert kinds.count(b"eXIf") == 1
+            assert sum(b"XML:com.adobe.xmp" in body
+                       for k, body in png_chunks(dst) if k == b"iTXt") == 1
+    a = np.asarray(Image.open(src).convert("RGB"), dtype=np.int16)
+    b = np.asarray(Image.open(tmp_path / "o.png").convert("RGB"),
+                   dtype=np.int16)
+    assert np.abs(a[:h // 2] - b[:h // 2]).max() == 0  # pixels intact
+
+
+def test_png_xmp_before_other_text_chunks(tmp_path):
+    # The XMP is written from the metadata; the text chunks after it in the
+    # input are copied once each.
+    rows = b"".join(b"\0" + bytes(48 * 3) for y in range(32))
+    src = tmp_path / "text.png"
+    src.write_bytes(b"\x89PNG\r\n\x1a\n" +
+                    png_chunk(b"IHDR", struct.pack(">IIBBBBB", 48, 32, 8, 2,
+                                                   0, 0, 0)) +
+                    png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" +
+                              LATE_XMP) +
+                    png_chunk(b"tEXt", b"Comment\0one") +
+                    png_chunk(b"tEXt", b"Author\0two") +
+                    png_chunk(b"IDAT", zlib.compress(rows)) +
+                    png_chunk(b"IEND", b""))
+    dst = marked(src, tmp_path, "o.png")
+    texts = [body for k, body in png_chunks(dst) if k == b"tEXt"]
+    assert sorted(texts) == [b"Author\0two", b"Comment\0one"]
+    after = exif_tool(dst, "-XMP:all")
+    assert after["XMP-xmp:Label"] == "written after the image data"
