@@ -347,14 +347,17 @@ WM_API wm_status wm_option_find(const char *name, wm_option *id);
  */
 typedef struct wm_mark wm_mark;
 
-/* Creates a mark with every option at its default. */
+/* Creates a mark with every option at its default. On failure *out is set
+ * to NULL. */
 WM_API wm_status wm_mark_new(wm_mark **out);
 
-/* Frees a mark and its cache. NULL is allowed. */
+/* Frees a mark and its cache. NULL is allowed. Every session made from the
+ * mark must have been freed first. */
 WM_API void wm_mark_free(wm_mark *mark);
 
 /* Typed setters, keyed by option id. A value of the wrong type for the
- * option gives WM_ERR_BAD_VALUE; one outside the option's range too. */
+ * option gives WM_ERR_BAD_VALUE; one outside the option's range too. On any
+ * error the mark is left unchanged (this holds for wm_mark_set too). */
 WM_API wm_status wm_mark_set_int(wm_mark *mark, wm_option id, int64_t value);
 WM_API wm_status wm_mark_set_double(wm_mark *mark, wm_option id, double value);
 WM_API wm_status wm_mark_set_string(wm_mark *mark, wm_option id,
@@ -369,13 +372,16 @@ WM_API wm_status wm_mark_set_length(wm_mark *mark, wm_option id, double value,
  * binding take them ("size", "5%"; "color", "#ff000080"; "position",
  * "top-left"). A string of the form "name=value" may be passed as `name`
  * with `value` NULL. Errors name the option and say what was expected.
+ * Numbers use a '.' decimal point whatever the C locale.
  */
 WM_API wm_status wm_mark_set(wm_mark *mark, const char *name,
 			     const char *value);
 
 /*
  * Writes the current value of an option as the generic setter would take
- * it into buf (NUL-terminated, truncated to buf_size). Returns
+ * it into buf. A value longer than buf_size - 1 bytes is cut there and
+ * NUL-terminated, and the call still returns WM_OK. Numbers use a '.'
+ * decimal point and read back as the same value. Returns
  * WM_ERR_UNKNOWN_OPTION for an unknown name.
  */
 WM_API wm_status wm_mark_get(const wm_mark *mark, const char *name, char *buf,
@@ -401,14 +407,22 @@ WM_API wm_status wm_mark_apply(wm_mark *mark, const wm_frame *frame,
  */
 typedef struct wm_session wm_session;
 
+/* Creates a session for frames like `tmpl`. On failure *out is set to NULL.
+ * The mark must outlive the session; a session is used by one thread at a
+ * time (several sessions of one mark may run on different threads). */
 WM_API wm_status wm_session_new(wm_mark *mark, const wm_frame *tmpl,
 				wm_session **out);
 
-/* Marks a frame whose size and layout match the template; `time` in
- * seconds. Returns WM_ERR_INVALID_ARGUMENT if the frame does not match. */
+/* Marks a frame whose size, layout, colour space (matrix, range, transfer,
+ * alpha mode), orientation and sample aspect ratio match the template;
+ * `time` in seconds. Returns WM_ERR_INVALID_ARGUMENT if the frame does not
+ * match. */
 WM_API wm_status wm_session_apply(wm_session *session, const wm_frame *frame,
 				  double time);
 
+/* Frees a session. NULL is allowed. Free every session before the mark it
+ * was made from: calling wm_mark_free while a session exists is not
+ * allowed. */
 WM_API void wm_session_free(wm_session *session);
 
 /* ------------------------------------------------------------------------ */
@@ -505,7 +519,14 @@ typedef struct wm_media_info {
 	int64_t frames;         /* video only; -1 when unknown */
 } wm_media_info;
 
-/* Reads the headers and metadata of a file without decoding pixels. */
+/*
+ * Reads the headers and metadata of a file without decoding pixels.
+ * info->size must be set (to sizeof(wm_media_info), or at least to
+ * offsetof(wm_media_info, duration)); only the members it covers are
+ * written. A file of a format this library does not know gives
+ * WM_ERR_UNSUPPORTED, with its first bytes in wm_last_error(); an empty file
+ * gives WM_ERR_CORRUPT.
+ */
 WM_API wm_status wm_probe_file(const char *path, wm_media_info *info);
 
 /* ------------------------------------------------------------------------ */

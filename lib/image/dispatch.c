@@ -48,16 +48,22 @@ static wm_status pick_format(const wm__image *im, const wm_job *job,
 	int64_t opt = wm__opt_int(wm__mark_options(im->mark), WM_OPT_FORMAT);
 	const char *dot = out_path ? strrchr(out_path, '.') : NULL;
 	const char *slash = out_path ? strrchr(out_path, '/') : NULL;
+	/* Older callers' jobs end before `format`: read only what `size`
+	 * covers. */
+	const char *fmt = job && job->size >= offsetof(wm_job, format) +
+						  sizeof(job->format)
+			      ? job->format
+			      : NULL;
 
 	*out = in_format;
-	if (job && job->format && job->format[0]) {
-		*out = format_from_name(job->format);
+	if (fmt && fmt[0]) {
+		*out = format_from_name(fmt);
 		if (*out < 0)
 			return wm__error(
 			    WM_ERR_UNSUPPORTED,
 			    "%s: cannot write format \"%s\" for an "
 			    "image (jpeg, png or webp)",
-			    im->name, job->format);
+			    im->name, fmt);
 	} else if (opt != WM__FMT_AUTO) {
 		*out = (int)opt;
 		if (opt != WM__FMT_JPEG && opt != WM__FMT_PNG &&
@@ -348,6 +354,12 @@ wm_status wm_mark_memory(wm_mark *m, const void *in, size_t in_size, void **out,
 				 job);
 }
 
+/* A fixed cap on a streamed input, not one derived from max-pixels: the
+ * compressed size of an image says little about its pixel count, and the
+ * decoder checks max-pixels itself once the header is read. 1 GiB is far
+ * above any still image the encoders here produce. */
+#define READ_ALL_LIMIT ((size_t)1 << 30)
+
 static wm_status read_all(const wm_reader *r, const char *name, uint8_t **buf,
 			  size_t *size)
 {
@@ -374,9 +386,25 @@ static wm_status read_all(const wm_reader *r, const char *name, uint8_t **buf,
 			wm__free(p);
 			return wm__error(WM_ERR_IO, "%s: read failed", name);
 		}
+		/* A reader that claims more than it was given room for has
+		 * written past the buffer or lies; either way n would pass
+		 * cap and the next request size would wrap. */
+		if ((size_t)got > cap - n) {
+			wm__free(p);
+			return wm__error(WM_ERR_IO,
+					 "%s: the reader returned more bytes "
+					 "than asked",
+					 name);
+		}
 		if (got == 0)
 			break;
 		n += (size_t)got;
+		if (n > READ_ALL_LIMIT) {
+			wm__free(p);
+			return wm__error(WM_ERR_TOO_LARGE,
+					 "%s: the input is larger than 1 GiB",
+					 name);
+		}
 	}
 	*buf = p;
 	*size = n;
@@ -408,7 +436,8 @@ wm_status wm_mark_io(wm_mark *m, const wm_reader *in, const wm_writer *out,
 	wm_status s;
 
 	if (!m || !in || !out || !in->read || !out->write ||
-	    in->size < sizeof(wm_reader) || out->size < sizeof(wm_writer))
+	    in->size < offsetof(wm_reader, name) + sizeof(in->name) ||
+	    out->size < offsetof(wm_writer, name) + sizeof(out->name))
 		return wm__error(WM_ERR_INVALID_ARGUMENT,
 				 "wm_mark_io: NULL argument or size not set");
 	name = in->name ? in->name : "<reader>";

@@ -168,6 +168,24 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
+/* The first XMP packet among the text chunks `info` holds, unless `xmp`
+ * already has one (the chunks before the image data win). XMP is stored
+ * in an iTXt chunk, whose length is itxt_length. */
+static wm_status take_xmp(png_structp png, png_infop info, wm__blob *xmp)
+{
+	png_textp text;
+	int n = png_get_text(png, info, &text, NULL);
+
+	for (int i = 0; i < n && !xmp->size; i++) {
+		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0)
+			return wm__blob_set(xmp, text[i].text,
+					    text[i].itxt_length
+						? text[i].itxt_length
+						: text[i].text_length);
+	}
+	return WM_OK;
+}
+
 /* Takes ICC, EXIF and XMP from the chunks before the image data. */
 static wm_status read_meta(png_dec *p)
 {
@@ -175,8 +193,7 @@ static wm_status read_meta(png_dec *p)
 	png_charp name;
 	png_bytep prof, exif;
 	png_uint_32 plen, elen;
-	png_textp text;
-	int comp, n, i;
+	int comp;
 	wm_status s = WM_OK;
 
 	if (png_get_iCCP(p->png, p->info, &name, &comp, &prof, &plen)) {
@@ -185,14 +202,8 @@ static wm_status read_meta(png_dec *p)
 	}
 	if (s == WM_OK && png_get_eXIf_1(p->png, p->info, &elen, &exif))
 		s = wm__blob_set(&m->exif, exif, elen);
-	n = png_get_text(p->png, p->info, &text, NULL);
-	for (i = 0; s == WM_OK && i < n; i++) {
-		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0)
-			s = wm__blob_set(&m->xmp, text[i].text,
-					 text[i].itxt_length
-					     ? text[i].itxt_length
-					     : text[i].text_length);
-	}
+	if (s == WM_OK)
+		s = take_xmp(p->png, p->info, &m->xmp);
 	return s;
 }
 
@@ -246,21 +257,13 @@ static wm_status take_late_meta(png_dec *p)
 	wm__meta *m = &p->im->meta;
 	png_bytep exif;
 	png_uint_32 elen;
-	png_textp text;
-	int n, i;
 	wm_status s = WM_OK;
 
 	if (!m->exif.size &&
 	    png_get_eXIf_1(p->late, p->late_end, &elen, &exif))
 		s = wm__blob_set(&m->exif, exif, elen);
-	n = png_get_text(p->late, p->late_end, &text, NULL);
-	for (i = 0; s == WM_OK && i < n && !m->xmp.size; i++) {
-		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0)
-			s = wm__blob_set(&m->xmp, text[i].text,
-					 text[i].itxt_length
-					     ? text[i].itxt_length
-					     : text[i].text_length);
-	}
+	if (s == WM_OK)
+		s = take_xmp(p->late, p->late_end, &m->xmp);
 	return s;
 }
 

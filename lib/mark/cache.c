@@ -344,35 +344,6 @@ static void apply_prepared(const wm__prepared *p, const wm_frame *f,
 		wm__layer_apply(p->items[i].layer, f, 0, alpha);
 }
 
-wm_status wm_mark_apply(wm_mark *m, const wm_frame *frame, double time)
-{
-	const wm__prepared *p;
-	unsigned alpha;
-	wm_status s;
-
-	if (!m)
-		return wm__error(WM_ERR_INVALID_ARGUMENT,
-				 "wm_mark_apply: NULL mark");
-	s = wm__frame_check(frame);
-	if (s != WM_OK)
-		return s;
-	alpha = wm__mark_alpha_at(m, time);
-	if (alpha == 0)
-		return WM_OK;
-	s = wm__mark_acquire(m, frame, NULL, &p);
-	if (s != WM_OK)
-		return s;
-	apply_prepared(p, frame, alpha);
-	wm__mark_release(m, p);
-	return WM_OK;
-}
-
-struct wm_session {
-	wm_mark *mark;
-	wm_frame tmpl;
-	const wm__prepared *prepared;
-};
-
 /* Copies the members of a caller's frame that its size covers. */
 static wm_status copy_frame(const wm_frame *src, wm_frame *dst)
 {
@@ -387,6 +358,43 @@ static wm_status copy_frame(const wm_frame *src, wm_frame *dst)
 	dst->size = sizeof(*dst);
 	return WM_OK;
 }
+
+/*
+ * The caller's frame may end right after the planes and strides, so it is
+ * normalised into a full local copy before anything reads the members after
+ * them (orientation, transfer, aspect ratio).
+ */
+wm_status wm_mark_apply(wm_mark *m, const wm_frame *frame, double time)
+{
+	const wm__prepared *p;
+	unsigned alpha;
+	wm_frame f;
+	wm_status s;
+
+	if (!m)
+		return wm__error(WM_ERR_INVALID_ARGUMENT,
+				 "wm_mark_apply: NULL mark");
+	s = wm__frame_check(frame);
+	if (s == WM_OK)
+		s = copy_frame(frame, &f);
+	if (s != WM_OK)
+		return s;
+	alpha = wm__mark_alpha_at(m, time);
+	if (alpha == 0)
+		return WM_OK;
+	s = wm__mark_acquire(m, &f, NULL, &p);
+	if (s != WM_OK)
+		return s;
+	apply_prepared(p, &f, alpha);
+	wm__mark_release(m, p);
+	return WM_OK;
+}
+
+struct wm_session {
+	wm_mark *mark;
+	wm_frame tmpl;
+	const wm__prepared *prepared;
+};
 
 wm_status wm_session_new(wm_mark *m, const wm_frame *tmpl, wm_session **out)
 {
@@ -413,15 +421,18 @@ wm_status wm_session_new(wm_mark *m, const wm_frame *tmpl, wm_session **out)
 	return WM_OK;
 }
 
+/*
+ * A session's prepared mark was laid out for its template, so a frame must
+ * match everything the cache key holds (size, format, colour, orientation,
+ * aspect ratio), not just the size and format.
+ */
 static bool same_layout(const wm_frame *a, const wm_frame *b)
 {
-	int oa = a->orientation ? (int)a->orientation : 1;
-	int ob = b->orientation ? (int)b->orientation : 1;
+	wm__cache_key ka, kb;
 
-	return a->width == b->width && a->height == b->height &&
-	       a->format == b->format && a->matrix == b->matrix &&
-	       a->range == b->range && a->alpha == b->alpha && oa == ob &&
-	       a->transfer == b->transfer;
+	make_key(a, NULL, &ka);
+	make_key(b, NULL, &kb);
+	return key_equal(&ka, &kb);
 }
 
 wm_status wm_session_apply(wm_session *ss, const wm_frame *frame, double time)
@@ -441,13 +452,14 @@ wm_status wm_session_apply(wm_session *ss, const wm_frame *frame, double time)
 	if (!same_layout(&f, &ss->tmpl))
 		return wm__error(WM_ERR_INVALID_ARGUMENT,
 				 "wm_session_apply: frame %dx%d format %d does "
-				 "not match the session's %dx%d format %d",
+				 "not match the session's %dx%d format %d (or "
+				 "colour, orientation or aspect ratio differ)",
 				 f.width, f.height, (int)f.format,
 				 ss->tmpl.width, ss->tmpl.height,
 				 (int)ss->tmpl.format);
 	alpha = wm__mark_alpha_at(ss->mark, time);
 	if (alpha)
-		apply_prepared(ss->prepared, frame, alpha);
+		apply_prepared(ss->prepared, &f, alpha);
 	return WM_OK;
 }
 

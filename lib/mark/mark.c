@@ -94,12 +94,24 @@ const char *wm__mark_disclosure(const wm_mark *m)
 	return m->shown ? m->shown : wm__opt_str(&m->opts, WM_OPT_TEXT);
 }
 
-/* A changed option makes every cached rendering stale. */
-static wm_status after_set(wm_mark *m, wm_status s)
+/*
+ * A changed option makes every cached rendering stale. If the text shown
+ * cannot be refreshed the options go back to the copy taken before the
+ * change, so a failed set leaves the mark as it was.
+ */
+static wm_status after_set(wm_mark *m, wm__options *old, wm_status s)
 {
-	if (s == WM_OK)
+	if (s == WM_OK) {
 		wm__mark_cache_clear(m);
-	return s == WM_OK ? update_shown(m) : s;
+		s = update_shown(m);
+		if (s != WM_OK) {
+			wm__options_free(&m->opts);
+			m->opts = *old;
+			return s;
+		}
+	}
+	wm__options_free(old);
+	return s;
 }
 
 #define CHECK_MARK(m)                                                          \
@@ -109,41 +121,48 @@ static wm_status after_set(wm_mark *m, wm_status s)
 					 "%s: NULL mark", __func__);           \
 	} while (0)
 
+/* Runs one option setter on the mark with the rollback of after_set. */
+#define SET_OPTION(m, call)                                                    \
+	do {                                                                   \
+		wm__options old_;                                              \
+		wm_status s_;                                                  \
+									       \
+		CHECK_MARK(m);                                                 \
+		s_ = wm__options_copy(&old_, &(m)->opts);                      \
+		if (s_ != WM_OK)                                               \
+			return s_;                                             \
+		return after_set(m, &old_, call);                              \
+	} while (0)
+
 wm_status wm_mark_set_int(wm_mark *m, wm_option id, int64_t value)
 {
-	CHECK_MARK(m);
-	return after_set(m, wm__options_set_int(&m->opts, id, value));
+	SET_OPTION(m, wm__options_set_int(&m->opts, id, value));
 }
 
 wm_status wm_mark_set_double(wm_mark *m, wm_option id, double value)
 {
-	CHECK_MARK(m);
-	return after_set(m, wm__options_set_double(&m->opts, id, value));
+	SET_OPTION(m, wm__options_set_double(&m->opts, id, value));
 }
 
 wm_status wm_mark_set_string(wm_mark *m, wm_option id, const char *value)
 {
-	CHECK_MARK(m);
-	return after_set(m, wm__options_set_string(&m->opts, id, value));
+	SET_OPTION(m, wm__options_set_string(&m->opts, id, value));
 }
 
 wm_status wm_mark_set_color(wm_mark *m, wm_option id, uint32_t rgba)
 {
-	CHECK_MARK(m);
-	return after_set(m, wm__options_set_color(&m->opts, id, rgba));
+	SET_OPTION(m, wm__options_set_color(&m->opts, id, rgba));
 }
 
 wm_status wm_mark_set_length(wm_mark *m, wm_option id, double value,
 			     wm_unit unit)
 {
-	CHECK_MARK(m);
-	return after_set(m, wm__options_set_length(&m->opts, id, value, unit));
+	SET_OPTION(m, wm__options_set_length(&m->opts, id, value, unit));
 }
 
 wm_status wm_mark_set(wm_mark *m, const char *name, const char *value)
 {
-	CHECK_MARK(m);
-	return after_set(m, wm__options_set(&m->opts, name, value));
+	SET_OPTION(m, wm__options_set(&m->opts, name, value));
 }
 
 wm_status wm_mark_get(const wm_mark *m, const char *name, char *buf,

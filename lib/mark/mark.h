@@ -7,6 +7,7 @@
 #define WM_MARK_H
 
 #include "../core/core.h"
+#include "disclosure.h"
 
 /*
  * A raster filter lets a media layer change the rendered mark's colours
@@ -53,11 +54,5 @@ void wm__mark_release(wm_mark *m, const wm__prepared *p);
  * the `alpha` of wm__layer_apply. The `opacity` option is already part of
  * the rendered mark. */
 unsigned wm__mark_alpha_at(const wm_mark *m, double t);
-
-/* The options of a mark (read-only for the media layers). */
-const wm__options *wm__mark_options(const wm_mark *m);
-
-/* The disclosure sentence: option "disclosure", else "text". */
-const char *wm__mark_disclosure(const wm_mark *m);
 
 #endif /* WM_MARK_H */

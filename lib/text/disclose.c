@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "../mark/mark.h"
+#include "../mark/disclosure.h"
 
 #define HTML_OPEN "<p class=\"ai-disclosure\"><small>"
 #define HTML_CLOSE "</small></p>"

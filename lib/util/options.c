@@ -5,7 +5,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,12 +276,55 @@ static void choice_name(const char *choices, int64_t index, char *buf,
 		 p);
 }
 
+/*
+ * Option values are read and written with a '.' decimal point whatever
+ * LC_NUMERIC the program set: values in files and scripts must mean the same
+ * everywhere. The "C" numeric locale is created once and made current only
+ * around the conversions, for the calling thread alone (uselocale). If it
+ * cannot be created the conversions use the current locale.
+ */
+static locale_t numeric_c;
+static pthread_once_t numeric_c_once = PTHREAD_ONCE_INIT;
+
+static void make_numeric_c(void)
+{
+	numeric_c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static locale_t enter_numeric_c(void)
+{
+	pthread_once(&numeric_c_once, make_numeric_c);
+	return numeric_c ? uselocale(numeric_c) : (locale_t)0;
+}
+
+static void leave_numeric_c(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
+
+/* The shortest of %.15g and %.17g that reads back as the same double. */
+static void format_double(double v, const char *suffix, char *buf, size_t n)
+{
+	locale_t old = enter_numeric_c();
+	char tmp[40];
+
+	snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	leave_numeric_c(old);
+	snprintf(buf, n, "%s%s", tmp, suffix);
+}
+
 static bool parse_double(const char *s, double *out)
 {
+	locale_t old;
 	char *end;
 
 	errno = 0;
+	old = enter_numeric_c();
 	*out = strtod(s, &end);
+	leave_numeric_c(old);
 	while (end != s && isspace((unsigned char)*end))
 		end++;
 	return end != s && *end == '\0' && errno == 0 && isfinite(*out);
@@ -655,7 +700,7 @@ static void format_value(const wm__options *o, const wm__option_def *d,
 		snprintf(buf, n, "%lld", (long long)v->i);
 		break;
 	case WM_TYPE_DOUBLE:
-		snprintf(buf, n, "%g", v->d);
+		format_double(v->d, "", buf, n);
 		break;
 	case WM_TYPE_COLOR:
 		snprintf(buf, n, "#%08x", (unsigned)v->color);
@@ -664,8 +709,9 @@ static void format_value(const wm__options *o, const wm__option_def *d,
 		choice_name(d->choices, v->i, buf, n);
 		break;
 	case WM_TYPE_LENGTH:
-		snprintf(buf, n, "%g%s", v->len.value,
-			 v->len.unit == WM_UNIT_PERCENT ? "%" : "px");
+		format_double(v->len.value,
+			      v->len.unit == WM_UNIT_PERCENT ? "%" : "px", buf,
+			      n);
 		break;
 	}
 }

@@ -24,7 +24,7 @@ enum { SCHEME_AUTO, SCHEME_NAMED, SCHEME_OTMPFILE };
 
 static int scheme_from_env(void)
 {
-	const char *e = getenv("WMARK_TMPFILE");
+	const char *e = secure_getenv("WMARK_TMPFILE");
 
 	if (!e)
 		return SCHEME_AUTO;

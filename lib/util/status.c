@@ -12,11 +12,11 @@ static _Thread_local char wm__message[WM__MESSAGE_MAX];
 typedef struct wm__logger {
 	wm_log_fn fn;
 	void *user;
+	struct wm__logger *older; /* keeps old records reachable */
 } wm__logger;
 
 static _Atomic(wm__logger *) wm__current_logger;
-static wm__logger wm__logger_slots[2];
-static atomic_int wm__logger_slot;
+static _Atomic(wm__logger *) wm__all_loggers;
 
 unsigned wm_version(void)
 {
@@ -108,22 +108,30 @@ void wm__hex_bytes(char *buf, size_t buf_size, const void *data, size_t n)
 }
 
 /*
- * The callback and its user pointer are published together through one
- * atomic pointer to one of two slots, so a reader never sees a callback
- * paired with another callback's user pointer. Installing callbacks from
- * several threads at once is not supported.
+ * Each install publishes a new immutable record holding the callback and its
+ * user pointer through one atomic pointer, so a reader inside wm__log always
+ * sees a matching pair, whichever threads install callbacks meanwhile. Old
+ * records are never freed: another thread may still be using one, and they
+ * are two pointers each, installed a handful of times in a program's life.
+ * They stay linked from wm__all_loggers so leak checkers see them as live.
+ * If the record cannot be allocated the previous callback stays installed.
  */
 void wm_set_log_callback(wm_log_fn fn, void *user)
 {
-	int slot = atomic_fetch_xor(&wm__logger_slot, 1) ^ 1;
-	wm__logger *l = &wm__logger_slots[slot];
+	wm__logger *l;
 
 	if (!fn) {
 		atomic_store(&wm__current_logger, NULL);
 		return;
 	}
+	l = wm__malloc(sizeof(*l));
+	if (!l)
+		return;
 	l->fn = fn;
 	l->user = user;
+	l->older = atomic_load(&wm__all_loggers);
+	while (!atomic_compare_exchange_weak(&wm__all_loggers, &l->older, l))
+		;
 	atomic_store(&wm__current_logger, l);
 }
 

@@ -79,7 +79,7 @@ static void *try_open(const char *path)
 
 static void *open_module(void)
 {
-	const char *env = getenv("WMARK_VIDEO_MODULE");
+	const char *env = secure_getenv("WMARK_VIDEO_MODULE");
 	char beside[PATH_MAX];
 
 	if (env && env[0])

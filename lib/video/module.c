@@ -38,12 +38,10 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
 }
 
 /*
- * FFmpeg prints to stderr by default, and its log settings are process-wide.
- * The library must print nothing but must not take over an application's
- * FFmpeg logging either. av_log has no getter for the callback, so the level
- * is the signal: if it is still FFmpeg's default, nobody has configured it
- * and FFmpeg is silenced; an application that chose a level keeps it, and
- * its own callback is never replaced.
+ * FFmpeg's log settings (level and callback) are process-wide and belong to
+ * the application: the library changes neither unless asked. An
+ * application that wants FFmpeg's messages silenced or seen through the
+ * library's log callback sets WMARK_FFMPEG_LOG=1 (see route_ffmpeg_log).
  */
 /* Hands one FFmpeg message to the library's log callback. */
 static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
@@ -74,7 +72,7 @@ static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
  */
 static bool route_ffmpeg_log(void)
 {
-	const char *ask = getenv("WMARK_FFMPEG_LOG");
+	const char *ask = secure_getenv("WMARK_FFMPEG_LOG");
 
 	if (!ask || strcmp(ask, "1") != 0)
 		return false;
@@ -82,15 +80,13 @@ static bool route_ffmpeg_log(void)
 	return true;
 }
 
+/* SVT-AV1 prints a banner by itself, with its level read from SVT_LOG in
+ * the environment. Setting that variable here would race with getenv in the
+ * application's other threads, so it is left to the application (the
+ * wmark program sets it in main). */
 static void quiet_ffmpeg(void)
 {
-	if (route_ffmpeg_log() || av_log_get_level() != AV_LOG_INFO)
-		return;
-	av_log_set_level(AV_LOG_QUIET);
-	/* SVT-AV1 prints a banner to stderr by itself and offers no call to
-	 * stop it: its level comes from the environment, read when the first
-	 * encoder starts. Set only when the application has not. */
-	setenv("SVT_LOG", "1", 0);
+	route_ffmpeg_log();
 }
 
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
@@ -213,4 +209,28 @@ const wm__video_module *wm_video_module_entry(const wm__video_host *host)
 		return NULL;
 	wm__vhost = host;
 	return &module_table;
+}
+
+const char *wm__video_input_muxer(const AVFormatContext *ic)
+{
+	const AVDictionaryEntry *brand;
+
+	if (strstr(ic->iformat->name, "matroska")) {
+		/* WebM allows only these codecs; anything else needs the
+		 * general Matroska muxer. */
+		for (unsigned i = 0; i < ic->nb_streams; i++) {
+			enum AVCodecID id = ic->streams[i]->codecpar->codec_id;
+
+			if (id != AV_CODEC_ID_VP8 && id != AV_CODEC_ID_VP9 &&
+			    id != AV_CODEC_ID_AV1 && id != AV_CODEC_ID_OPUS &&
+			    id != AV_CODEC_ID_VORBIS &&
+			    id != AV_CODEC_ID_WEBVTT)
+				return "matroska";
+		}
+		return "webm";
+	}
+	if (!strstr(ic->iformat->name, "mp4"))
+		return NULL;
+	brand = av_dict_get(ic->metadata, "major_brand", NULL, 0);
+	return brand && !strncmp(brand->value, "qt", 2) ? "mov" : "mp4";
 }

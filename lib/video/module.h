@@ -35,6 +35,10 @@ int wm__video_find_stream(const AVFormatContext *ic);
 /* Orientation from a stream's display matrix (NORMAL when none). */
 wm_orientation wm__video_stream_orientation(const AVStream *st);
 
+/* The FFmpeg muxer that writes the input's container family: "webm",
+ * "matroska", "mov" or "mp4"; NULL for any other container. */
+const char *wm__video_input_muxer(const AVFormatContext *ic);
+
 /* The module's two operations. */
 wm_status wm__video_do_mark(wm_mark *m, const char *in, const char *out,
 			    const wm_job *job);

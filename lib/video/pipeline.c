@@ -74,24 +74,9 @@ static const char *muxer_by_name(const char *name)
 
 static const char *muxer_of_input(const AVFormatContext *ic)
 {
-	const AVDictionaryEntry *brand;
+	const char *m = wm__video_input_muxer(ic);
 
-	if (strstr(ic->iformat->name, "matroska")) {
-		for (unsigned i = 0; i < ic->nb_streams; i++) {
-			enum AVCodecID id = ic->streams[i]->codecpar->codec_id;
-
-			if (id != AV_CODEC_ID_VP8 && id != AV_CODEC_ID_VP9 &&
-			    id != AV_CODEC_ID_AV1 && id != AV_CODEC_ID_OPUS &&
-			    id != AV_CODEC_ID_VORBIS &&
-			    id != AV_CODEC_ID_WEBVTT)
-				return "matroska";
-		}
-		return "webm";
-	}
-	brand = av_dict_get(ic->metadata, "major_brand", NULL, 0);
-	if (brand && !strncmp(brand->value, "qt", 2))
-		return "mov";
-	return "mp4";
+	return m ? m : "mp4";
 }
 
 static wm_status choose_muxer(vjob *j, const char *out, const char **muxer)
@@ -400,6 +385,13 @@ static wm_status prepare_mark(vjob *j, const wm_frame *f)
 {
 	const wm_frame *p = &j->prep_frame;
 
+	/* The mark is converted for one colour space: a stream that switches
+	 * matrix, range or transfer mid-way needs it converted again. */
+	if (j->prep && (f->matrix != p->matrix || f->range != p->range ||
+			f->transfer != p->transfer)) {
+		wm__vhost->mark_release(j->mark, j->prep);
+		j->prep = NULL;
+	}
 	if (!j->prep) {
 		wm_status s;
 

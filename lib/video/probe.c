@@ -15,26 +15,15 @@ static void copy_text(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src);
 }
 
+/* Named like the output the same input would be written as, so that
+ * probing and marking agree ("mkv" for FFmpeg's "matroska" muxer). */
 static const char *format_name(const AVFormatContext *ic)
 {
-	const AVDictionaryEntry *brand;
+	const char *m = wm__video_input_muxer(ic);
 
-	if (strstr(ic->iformat->name, "matroska")) {
-		for (unsigned i = 0; i < ic->nb_streams; i++) {
-			enum AVCodecID id = ic->streams[i]->codecpar->codec_id;
-
-			if (id != AV_CODEC_ID_VP8 && id != AV_CODEC_ID_VP9 &&
-			    id != AV_CODEC_ID_AV1 && id != AV_CODEC_ID_OPUS &&
-			    id != AV_CODEC_ID_VORBIS)
-				return "mkv";
-		}
-		return "webm";
-	}
-	if (strstr(ic->iformat->name, "mp4")) {
-		brand = av_dict_get(ic->metadata, "major_brand", NULL, 0);
-		return brand && !strncmp(brand->value, "qt", 2) ? "mov" : "mp4";
-	}
-	return ic->iformat->name;
+	if (!m)
+		return ic->iformat->name;
+	return strcmp(m, "matroska") ? m : "mkv";
 }
 
 static const char *matrix_name(enum AVColorSpace c)
@@ -116,9 +105,9 @@ wm_status wm__video_do_probe(const char *path, wm_media_info *info)
 	wm_status s;
 	int v;
 
-	if (size < offsetof(wm_media_info, frames))
-		return wm__verr(WM_ERR_INVALID_ARGUMENT,
-				"wm_probe_file: info.size not set");
+	/* wm_probe_file has checked that size covers everything before
+	 * `duration`; the copy below stops at size, so an older caller's
+	 * shorter struct gets no `duration` or `frames` written. */
 	s = wm__video_open_input(path, &ic);
 	if (s != WM_OK)
 		return s;

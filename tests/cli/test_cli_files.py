@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import subprocess
 
 from PIL import Image, ImageChops
 
@@ -185,3 +186,19 @@ def test_video_file(run, tmp_path):
     out = tmp_path / 'out' / 'android_90rotation.mp4'
     assert out.stat().st_size > 1000
     assert leftovers(tmp_path) == []
+
+
+def test_video_encoders_quiet(wmark, tmp_path):
+    """SVT-AV1 prints a banner unless SVT_LOG says otherwise, and FFmpeg
+    prints to stderr unless told; the library leaves both to the program,
+    so wmark itself must keep them quiet."""
+    src = copy_corpus(tmp_path, 'video', 'android_90rotation.mp4')
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('SVT_LOG', 'WMARK_FFMPEG_LOG')}
+    r = subprocess.run([wmark, src, '-o', str(tmp_path / 'out'),
+                        '--encoder', 'libsvtav1', '--threads', '2',
+                        '--end', '0.2'], env=env, capture_output=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == b''
+    assert (tmp_path / 'out' / 'android_90rotation.mp4').stat().st_size > 100

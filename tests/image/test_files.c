@@ -246,6 +246,54 @@ static void test_io_png(void **state)
 	wm_mark_free(m);
 }
 
+/* A caller built before `format` was added passes a job that ends at
+ * `flags`; the library must not read past it (ASan checks). */
+static void test_job_without_format(void **state)
+{
+	wm_mark *m = new_mark();
+	size_t size = offsetof(wm_job, format);
+	unsigned flags = WM_JOB_OVERWRITE;
+	unsigned char *j = malloc(size);
+
+	(void)state;
+	assert_non_null(j);
+	/* Filled bytewise: the compiler rightly objects to members of a
+	 * struct that does not fit its allocation. */
+	memset(j, 0, size);
+	memcpy(j + offsetof(wm_job, size), &size, sizeof(size));
+	memcpy(j + offsetof(wm_job, flags), &flags, sizeof(flags));
+	assert_int_equal(wm_mark_file(m, in_data("sample.jpg"),
+				      in_tmp("old-job.jpg"), (wm_job *)j),
+			 WM_OK);
+	free(j);
+	wm_mark_free(m);
+}
+
+/* Claims one byte more than the room it was given. */
+static ptrdiff_t lying_read(void *user, void *buf, size_t n)
+{
+	int *calls = user;
+
+	memset(buf, 0, n);
+	return ++*calls == 1 ? (ptrdiff_t)n + 1 : 0;
+}
+
+static void test_reader_returning_too_much(void **state)
+{
+	wm_mark *m = new_mark();
+	int calls = 0;
+	stream dst = {0};
+	wm_reader r = {sizeof(r), &calls, lying_read, "liar"};
+	wm_writer w = {sizeof(w), &dst, write_fn, "out"};
+
+	(void)state;
+	assert_int_equal(wm_mark_io(m, &r, &w, NULL), WM_ERR_IO);
+	assert_non_null(strstr(wm_last_error(), "liar"));
+	assert_non_null(strstr(wm_last_error(), "more bytes than asked"));
+	assert_int_equal(dst.n, 0);
+	wm_mark_free(m);
+}
+
 /* A failure names the file and the cause and leaves no output. */
 static void expect_refusal(wm_mark *m, const char *name, wm_status status,
 			   const char *words)
@@ -398,6 +446,39 @@ static void test_video_routed(void **state)
 		assert_non_null(strstr(wm_last_error(), "video"));
 }
 
+/* An info that ends before `duration` (an older caller) is accepted for a
+ * video as for an image, and nothing is written past its size (ASan). */
+static void test_video_probe_short_info(void **state)
+{
+	const char *corpus = getenv("WMARK_CORPUS");
+	size_t size = offsetof(wm_media_info, duration);
+	char path[600];
+	unsigned char *info;
+	wm_media_info got;
+	wm_status s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/video/bear_h264_aac.mp4",
+		 corpus ? corpus : "");
+	if (access(path, R_OK) != 0)
+		skip();
+	info = malloc(size);
+	assert_non_null(info);
+	memset(info, 0, size);
+	memcpy(info, &size, sizeof(size));
+	s = wm_probe_file(path, (wm_media_info *)info);
+	if (s == WM_OK) {
+		memset(&got, 0, sizeof(got));
+		memcpy(&got, info, size);
+		assert_int_equal(got.kind, WM_MEDIA_VIDEO);
+		assert_true(got.width > 0);
+		assert_int_equal(got.size, size);
+	} else {
+		assert_non_null(strstr(wm_last_error(), "video"));
+	}
+	free(info);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +490,9 @@ int main(void)
 	    cmocka_unit_test(test_probe),
 	    cmocka_unit_test(test_progress_and_cancel),
 	    cmocka_unit_test(test_video_routed),
+	    cmocka_unit_test(test_job_without_format),
+	    cmocka_unit_test(test_reader_returning_too_much),
+	    cmocka_unit_test(test_video_probe_short_info),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

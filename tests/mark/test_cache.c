@@ -164,6 +164,88 @@ static void test_session(void **state)
 	wm_mark_free(m);
 }
 
+/* A session refuses frames whose aspect ratio or colour matrix differ from
+ * its template: its mark was laid out for the template. */
+static void test_session_layout(void **state)
+{
+	wm_mark *m = mark_with(NULL);
+	test_image a = image_new(320, 240, 0x336699ff);
+	wm_frame tmpl = image_frame(&a), f = image_frame(&a);
+	wm_session *s;
+
+	(void)state;
+	assert_int_equal(wm_session_new(m, &tmpl, &s), WM_OK);
+	f.sar_num = 2;
+	f.sar_den = 1;
+	assert_int_equal(wm_session_apply(s, &f, 0), WM_ERR_INVALID_ARGUMENT);
+	f.sar_num = 3; /* 3:3 is square, like the template's 0:0 */
+	f.sar_den = 3;
+	assert_int_equal(wm_session_apply(s, &f, 0), WM_OK);
+	wm_session_free(s);
+	image_free(&a);
+	wm_mark_free(m);
+}
+
+static void test_session_matrix(void **state)
+{
+	wm_mark *m = mark_with(NULL);
+	uint8_t *y = calloc(320 * 240, 1), *u = calloc(160 * 120, 1);
+	uint8_t *v = calloc(160 * 120, 1);
+	wm_frame f = {0}, tmpl;
+	wm_session *s;
+
+	(void)state;
+	assert_true(y && u && v);
+	f.size = sizeof(f);
+	f.width = 320;
+	f.height = 240;
+	f.format = WM_PIX_I420;
+	f.matrix = WM_MATRIX_BT709;
+	f.planes[0] = y;
+	f.planes[1] = u;
+	f.planes[2] = v;
+	f.strides[0] = 320;
+	f.strides[1] = f.strides[2] = 160;
+	tmpl = f;
+	assert_int_equal(wm_session_new(m, &tmpl, &s), WM_OK);
+	assert_int_equal(wm_session_apply(s, &f, 0), WM_OK);
+	f.matrix = WM_MATRIX_BT601;
+	assert_int_equal(wm_session_apply(s, &f, 0), WM_ERR_INVALID_ARGUMENT);
+	wm_session_free(s);
+	free(y);
+	free(u);
+	free(v);
+	wm_mark_free(m);
+}
+
+/* A frame whose size stops before `orientation` is read no further: the
+ * struct lives at the very end of a heap block of exactly that size, so a
+ * read past it shows up under AddressSanitizer. */
+static void test_short_frame(void **state)
+{
+	wm_mark *m = mark_with(NULL);
+	test_image a = image_new(320, 240, 0x336699ff);
+	test_image b = image_new(320, 240, 0x336699ff);
+	wm_frame full = image_frame(&b);
+	size_t n = offsetof(wm_frame, orientation);
+	unsigned char *block = malloc(n);
+	wm_frame *f = (wm_frame *)(void *)block;
+
+	(void)state;
+	assert_non_null(block);
+	full.size = n;
+	memcpy(block, &full, n);
+	full.planes[0] = a.px;
+	full.size = sizeof(full);
+	assert_int_equal(wm_mark_apply(m, f, 0), WM_OK);
+	assert_int_equal(wm_mark_apply(m, &full, 0), WM_OK);
+	assert_memory_equal(a.px, b.px, 320 * 240 * 4);
+	free(block);
+	image_free(&a);
+	image_free(&b);
+	wm_mark_free(m);
+}
+
 static void test_bad_calls(void **state)
 {
 	wm_mark *m = mark_with(NULL);
@@ -267,6 +349,9 @@ int main(void)
 	    cmocka_unit_test(test_timing),
 	    cmocka_unit_test(test_end_before_start),
 	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_session_layout),
+	    cmocka_unit_test(test_session_matrix),
+	    cmocka_unit_test(test_short_frame),
 	    cmocka_unit_test(test_bad_calls),
 	    cmocka_unit_test(test_threads),
 	};

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <locale.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -218,6 +220,89 @@ static void test_utf8(void **state)
 	assert_int_equal(wm__utf8_invalid_at("ab\xe2\x82", 4), 2); /* cut */
 }
 
+/* A double written by get reads back as exactly the same double. */
+static void test_double_round_trip(void **state)
+{
+	wm__options a, b;
+	double v = 0.1 + 0.2;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(wm__options_init(&a), WM_OK);
+	assert_int_equal(wm__options_init(&b), WM_OK);
+	assert_int_equal(wm__options_set_double(&a, WM_OPT_OPACITY, v), WM_OK);
+	assert_int_equal(wm__options_get(&a, "opacity", buf, sizeof(buf)),
+			 WM_OK);
+	assert_int_equal(wm__options_set(&b, "opacity", buf), WM_OK);
+	assert_true(wm__opt_double(&b, WM_OPT_OPACITY) == v);
+	assert_int_equal(wm__options_set_double(&a, WM_OPT_OPACITY, 0.5),
+			 WM_OK);
+	assert_int_equal(wm__options_get(&a, "opacity", buf, sizeof(buf)),
+			 WM_OK);
+	assert_string_equal(buf, "0.5");
+	wm__options_free(&a);
+	wm__options_free(&b);
+}
+
+/* Values use a '.' decimal point even when the program's LC_NUMERIC uses a
+ * comma. Needs a comma locale installed; without one the test is skipped. */
+static void test_comma_locale(void **state)
+{
+	static const char *names[] = {"de_DE.UTF-8", "de_DE.utf8",
+				      "fr_FR.UTF-8", "fr_FR.utf8", "de_DE",
+				      "fr_FR"};
+	wm__options o;
+	char buf[64];
+	bool have = false;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !have; i++)
+		have = setlocale(LC_NUMERIC, names[i]) != NULL;
+	if (!have) {
+		printf("skipped: no locale with a decimal comma installed\n");
+		skip();
+	}
+	assert_int_equal(wm__options_init(&o), WM_OK);
+	assert_int_equal(wm__options_set(&o, "opacity", "0.5"), WM_OK);
+	assert_true(wm__opt_double(&o, WM_OPT_OPACITY) == 0.5);
+	assert_int_equal(wm__options_get(&o, "opacity", buf, sizeof(buf)),
+			 WM_OK);
+	assert_string_equal(buf, "0.5");
+	wm__options_free(&o);
+	setlocale(LC_NUMERIC, "C");
+}
+
+/* A set that fails part-way (here: an allocation) leaves the mark as it
+ * was. Needs a build with -Dfault_injection=true; skipped otherwise. */
+static void test_failed_set_keeps_mark(void **state)
+{
+	wm_mark *m;
+	char buf[64];
+	int failures = 0;
+
+	(void)state;
+	assert_int_equal(wm_mark_new(&m), WM_OK);
+	assert_int_equal(wm_mark_set(m, "text", "before"), WM_OK);
+	for (uint64_t n = 1; n < 40; n++) {
+		wm_status s;
+
+		wm__alloc_fail_at(n);
+		s = wm_mark_set(m, "text", "after");
+		wm__alloc_fail_at(0);
+		if (s == WM_OK)
+			break;
+		failures++;
+		assert_int_equal(s, WM_ERR_NO_MEMORY);
+		get(m, "text", buf, sizeof(buf));
+		assert_string_equal(buf, "before");
+	}
+	wm_mark_free(m);
+	if (failures == 0) {
+		printf("skipped: built without fault injection\n");
+		skip();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +314,9 @@ int main(void)
 		cmocka_unit_test(test_typed_setters),
 		cmocka_unit_test(test_length_in_pixels),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_double_round_trip),
+		cmocka_unit_test(test_comma_locale),
+		cmocka_unit_test(test_failed_set_keeps_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -779,7 +779,10 @@ print(lib.wm_mark_file(m, sys.argv[1].encode(), sys.argv[2].encode(), None))
     ("libx264", "mp4"), ("libx265", "mp4"), ("libvpx-vp9", "webm"),
     ("libsvtav1", "mkv"), ("libaom-av1", "mkv")])
 def test_encoders_print_nothing(clips, tmp_path, encoder, ext):
-    env = {k: v for k, v in os.environ.items() if k != "SVT_LOG"}
+    # What an application that wants silence does: SVT-AV1 reads SVT_LOG,
+    # and WMARK_FFMPEG_LOG=1 sends FFmpeg's messages to the (unset) log
+    # callback instead of stderr. The library itself sets neither.
+    env = dict(os.environ, SVT_LOG="1", WMARK_FFMPEG_LOG="1")
     r = subprocess.run(
         [sys.executable, "-c", QUIET_CHILD, str(clips / "no_audio.mp4"),
          str(tmp_path / f"out.{ext}"), f"encoder={encoder}", "threads=2",
@@ -813,8 +816,11 @@ lib.wm_set_log_callback(cb, None)
 m = ctypes.c_void_p()
 lib.wm_mark_new(ctypes.byref(m))
 lib.wm_mark_set(m, b"threads=2", None)
+avutil = ctypes.CDLL("libavutil.so.57")
+before = avutil.av_log_get_level()
 s = lib.wm_mark_file(m, sys.argv[1].encode(), sys.argv[2].encode(), None)
-print(s, sum(g.startswith("ffmpeg: [libx264") for g in got))
+after = avutil.av_log_get_level()
+print(s, sum(g.startswith("ffmpeg: [libx264") for g in got), before == after)
 """
 
 
@@ -827,9 +833,12 @@ def test_ffmpeg_messages_routed_only_when_asked(clips, tmp_path, ask):
         [sys.executable, "-c", LOG_CHILD, str(clips / "no_audio.mp4"),
          str(tmp_path / "out.mp4")], env=env, capture_output=True,
         text=True, check=True)
-    status, routed = r.stdout.split()
-    assert status == "0" and r.stderr == ""
-    assert (int(routed) > 0) == ask
+    status, routed, level_kept = r.stdout.split()
+    assert status == "0" and (int(routed) > 0) == ask
+    # The application's FFmpeg level is its own: never changed.
+    assert level_kept == "True"
+    if ask:
+        assert r.stderr == ""
 
 
 @pytest.mark.skipif(not shutil.which("nm"), reason="nm is not installed")
@@ -842,3 +851,22 @@ def test_module_exports_one_entry_point():
     assert [line.split()[-1] for line in out.splitlines()] == \
         ["wm_video_module_entry"]
 
+
+
+def test_webm_with_webvtt_probes_as_written(tmp_path):
+    """WebM allows WebVTT subtitles: probing must name the container the
+    way marking writes it (once "mkv" against a written "webm")."""
+    vtt, src = tmp_path / "s.vtt", tmp_path / "sub.webm"
+    out = tmp_path / "out"
+    vtt.write_text("WEBVTT\n\n00:00.000 --> 00:00.300\nhello\n")
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=size=160x90:rate=25", "-i", str(vtt), "-frames:v", "8",
+         "-c:v", "libvpx-vp9", "-deadline", "realtime", "-c:s", "webvtt",
+         "-f", "webm", str(src)], check=True, capture_output=True)
+    info = MediaInfo(size=ctypes.sizeof(MediaInfo))
+    assert lib().wm_probe_file(str(src).encode(), ctypes.byref(info)) == 0
+    assert info.format == b"webm"
+    assert mark(src, out, ("threads=2",)) == (WM_OK, "")
+    assert probe(out)["format"]["format_name"].startswith("matroska,webm")
+    assert b"webm" in out.read_bytes()[:64]

@@ -68,12 +68,14 @@ static void remove_spool(void)
 static void on_signal(int sig)
 {
 	int expected = 0;
+	int saved = errno; /* the interrupted code may be about to read it */
 
 	if (g_spool_set) {
 		g_spool_set = 0;
 		unlink(g_spool);
 	}
 	atomic_compare_exchange_strong(&g_signal, &expected, sig);
+	errno = saved;
 }
 
 void cli_install_signals(void)

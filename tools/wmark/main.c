@@ -112,6 +112,13 @@ int main(int argc, char **argv)
 	/* getopt names the program in its messages: "wmark", not a path. */
 	if (argc > 0 && strrchr(argv[0], '/'))
 		argv[0] = strrchr(argv[0], '/') + 1;
+	/* Before any thread starts, so no getenv can race with these. The
+	 * library leaves process-wide settings to the program: SVT-AV1's
+	 * banner is silenced through its variable, and FFmpeg's messages go
+	 * through the library's log callback (shown per --quiet/--verbose)
+	 * instead of straight to stderr. A value the user set is kept. */
+	setenv("SVT_LOG", "1", 0);
+	setenv("WMARK_FFMPEG_LOG", "1", 0);
 	cli_install_signals();
 	if (argc > 1 && strcmp(argv[1], "text") == 0) {
 		argv[1] = text_name;
