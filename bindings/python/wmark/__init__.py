@@ -21,7 +21,7 @@ options render the mark once. Calls release the GIL, so threads mark in
 parallel. The library is found through the WMARK_LIBRARY environment
 variable, beside this package, or on the system's library path. The
 package never loads FFmpeg: the library loads its video module itself, on
-the first video job.
+the first video job. The library's warnings go to the ``wmark`` logger.
 """
 
 from ._lib import (
@@ -44,6 +44,7 @@ from ._lib import (
     fn as _fn,
     library_path,
 )
+from . import _log  # noqa: F401  (installs the logging bridge)
 from ._image import image_to_file, mark_file, mark_image, mark_video, probe
 from ._mark import Mark, clear_cache
 from ._options import OPTIONS, Option, reference as _reference
