@@ -43,25 +43,50 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
  * application that wants FFmpeg's messages silenced or seen through the
  * library's log callback sets WMARK_FFMPEG_LOG=1 (see route_ffmpeg_log).
  */
-/* Hands one FFmpeg message to the library's log callback. */
+/*
+ * Hands FFmpeg's messages to the library's log callback, one whole line at
+ * a time: FFmpeg often writes a line in pieces ("Packet corrupt (...)"
+ * then ".\n"), each its own av_log call. Pieces are gathered per thread
+ * until the newline; a line longer than the buffer goes out in parts. The
+ * line takes the most severe level of its pieces.
+ */
+typedef struct av_line {
+	char text[1024];
+	size_t len;
+	int level;
+	int prefix; /* av_log_format_line2's "start of a line" state */
+} av_line;
+
 static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
 {
-	static _Thread_local int prefix = 1;
-	char line[1024];
-	wm_log_level wl = level <= AV_LOG_ERROR	    ? WM_LOG_ERROR
-			  : level <= AV_LOG_WARNING ? WM_LOG_WARNING
-			  : level <= AV_LOG_INFO    ? WM_LOG_INFO
-						    : WM_LOG_DEBUG;
-	size_t n;
+	static _Thread_local av_line pend = {.prefix = 1, .level = AV_LOG_TRACE};
+	char piece[1024];
+	size_t n, room;
 
 	if (level > av_log_get_level() || !wm__vhost->log_enabled())
 		return;
-	av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &prefix);
-	n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (n)
-		wm__vhost->log(wl, "ffmpeg: %s", line);
+	av_log_format_line2(avcl, level, fmt, vl, piece, sizeof(piece),
+			    &pend.prefix);
+	n = strlen(piece);
+	room = sizeof(pend.text) - 1 - pend.len;
+	memcpy(pend.text + pend.len, piece, n < room ? n : room);
+	pend.len += n < room ? n : room;
+	pend.text[pend.len] = '\0';
+	if (level < pend.level)
+		pend.level = level;
+	if (!pend.prefix && pend.len < sizeof(pend.text) - 1)
+		return;
+
+	while (pend.len && pend.text[pend.len - 1] == '\n')
+		pend.text[--pend.len] = '\0';
+	if (pend.len)
+		wm__vhost->log(pend.level <= AV_LOG_ERROR     ? WM_LOG_ERROR
+			       : pend.level <= AV_LOG_WARNING ? WM_LOG_WARNING
+			       : pend.level <= AV_LOG_INFO    ? WM_LOG_INFO
+							      : WM_LOG_DEBUG,
+			       "ffmpeg: %s", pend.text);
+	pend.len = 0;
+	pend.level = AV_LOG_TRACE;
 }
 
 /*

@@ -870,3 +870,76 @@ def test_webm_with_webvtt_probes_as_written(tmp_path):
     assert mark(src, out, ("threads=2",)) == (WM_OK, "")
     assert probe(out)["format"]["format_name"].startswith("matroska,webm")
     assert b"webm" in out.read_bytes()[:64]
+
+
+def ts_segments(tmp_path):
+    """Two 10-frame H.264 MPEG-TS clips of the same black picture, one
+    tagged limited range, one full range (x264 writes the flag in each
+    segment's sequence header)."""
+    segs = []
+    for i, rng in enumerate(("tv", "pc")):
+        seg = tmp_path / f"{rng}.ts"
+        ffmpeg("-f", "lavfi", "-i", "color=c=black:size=320x180:rate=25",
+               "-frames:v", "10", "-pix_fmt", "yuv420p", "-color_range", rng,
+               "-colorspace", "bt709", "-c:v", "libx264", "-preset",
+               "ultrafast", "-output_ts_offset", str(0.4 * i), "-f",
+               "mpegts", str(seg))
+        segs.append(seg)
+    return segs
+
+
+def test_range_change_mid_stream_converts_the_mark_again(tmp_path):
+    # One stream whose range switches after 10 frames: the mark's white
+    # must be 235 on limited-range pictures and 255 on full-range ones.
+    segs = ts_segments(tmp_path)
+    joined, out = tmp_path / "joined.ts", tmp_path / "out.mkv"
+    (tmp_path / "list.txt").write_text(
+        "".join(f"file '{s}'\n" for s in segs))
+    ffmpeg("-f", "concat", "-safe", "0", "-i", str(tmp_path / "list.txt"),
+           "-c", "copy", str(joined))
+    assert mark(joined, out, ("encoder=ffv1", "size=40%",
+                              "outline-width=0")) == (WM_OK, "")
+
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(out), "-f",
+         "rawvideo", "-pix_fmt", "yuv420p", "-"], check=True,
+        capture_output=True).stdout
+    luma = np.frombuffer(raw, np.uint8).reshape(20, -1)[:, :320 * 180]
+    assert [int(y.max()) for y in luma] == [235] * 10 + [255] * 10
+    assert all(int(y.min()) == 16 for y in luma)
+
+
+LINES_CHILD = r"""
+import ctypes, os, sys
+lib = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+got = []
+cb = LOG(lambda user, level, msg: got.append(msg.decode()))
+lib.wm_set_log_callback.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+lib.wm_set_log_callback(cb, None)
+m = ctypes.c_void_p()
+lib.wm_mark_new(ctypes.byref(m))
+s = lib.wm_mark_file(m, sys.argv[1].encode(), sys.argv[2].encode(), None)
+print(s)
+for g in got:
+    print(g)
+"""
+
+
+def test_ffmpeg_lines_arrive_whole(tmp_path):
+    # Files joined with cat: the demuxer flags the packet at the junction
+    # and says so in two pieces ("Packet corrupt (...)" then "."), which
+    # must reach the callback as one line.
+    joined = tmp_path / "cat.ts"
+    joined.write_bytes(b"".join(s.read_bytes() for s in ts_segments(tmp_path)))
+    r = subprocess.run(
+        [sys.executable, "-c", LINES_CHILD, str(joined),
+         str(tmp_path / "out.mp4")],
+        env=dict(os.environ, WMARK_FFMPEG_LOG="1"), capture_output=True,
+        text=True, check=True)
+    status, *lines = r.stdout.splitlines()
+    assert int(status) == WM_ERR_CORRUPT
+    corrupt = [g for g in lines if "Packet corrupt" in g]
+    assert corrupt and all(g.endswith(").") for g in corrupt)
+    assert all(g.startswith("ffmpeg: [") for g in lines if g.startswith("ffmpeg"))
+    assert "ffmpeg: ." not in lines
