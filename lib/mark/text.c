@@ -708,6 +708,7 @@ typedef struct wm__cached_glyph {
 	wm__bits stroke;
 	wm__raster color; /* colour glyphs, placed at (dx, -dy) from the pen */
 	double dx, dy;
+	wm__bits ring; /* their outline: `color`'s alpha grown by the width */
 } wm__cached_glyph;
 
 typedef struct wm__planes {
@@ -717,6 +718,7 @@ typedef struct wm__planes {
 	uint8_t *stroke;
 	wm__raster color;
 	FT_Stroker stroker;
+	double outline; /* outline width (stroker radius) in pixels */
 	wm__cached_glyph *cache; /* open addressing, power-of-two size */
 	size_t cache_cap;
 	size_t cache_count;
@@ -843,9 +845,133 @@ static wm_status stroke_glyph(wm__planes *pl, FT_GlyphSlot slot, wm__bits *out)
 	return s;
 }
 
+/* "Far": larger than any squared distance in a raster (sides <= 65536). */
+#define WM__FAR 1e20
+
+/*
+ * One pass of the exact squared Euclidean distance transform: d[q] =
+ * min over p of (q - p)^2 + f[p], from the lower envelope of the parabolas
+ * rooted at each p (Felzenszwalb and Huttenlocher's method). v and z are
+ * scratch space of n and n + 1 entries.
+ */
+static void edt_pass(const double *f, double *d, int n, int *v, double *z)
+{
+	int k = 0;
+
+	v[0] = 0;
+	z[0] = -WM__FAR;
+	z[1] = WM__FAR;
+	for (int q = 1; q < n; q++) {
+		double s;
+
+		for (;;) {
+			int p = v[k];
+
+			s = ((f[q] + (double)q * q) - (f[p] + (double)p * p)) /
+			    (2.0 * (q - p));
+			if (s > z[k] || k == 0)
+				break;
+			k--;
+		}
+		k++;
+		v[k] = q;
+		z[k] = s;
+		z[k + 1] = WM__FAR;
+	}
+
+	k = 0;
+	for (int q = 0; q < n; q++) {
+		while (z[k + 1] < q)
+			k++;
+		d[q] = (double)(q - v[k]) * (q - v[k]) + f[v[k]];
+	}
+}
+
+/* Squared distances from every pixel of the w x h grid to the nearest
+ * pixel where g is 0 (g holds 0 or WM__FAR), in place. */
+static wm_status edt(double *g, int w, int h)
+{
+	int n = w > h ? w : h;
+	double *f = wm__malloc(sizeof(double) * (size_t)(3 * n + 1));
+	int *v = wm__malloc(sizeof(int) * (size_t)n);
+
+	if (!f || !v) {
+		wm__free(f);
+		wm__free(v);
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	}
+	for (int x = 0; x < w; x++) {
+		for (int y = 0; y < h; y++)
+			f[y] = g[(size_t)y * w + x];
+		edt_pass(f, f + n, h, v, f + 2 * n);
+		for (int y = 0; y < h; y++)
+			g[(size_t)y * w + x] = f[n + y];
+	}
+	for (int y = 0; y < h; y++) {
+		memcpy(f, g + (size_t)y * w, sizeof(double) * (size_t)w);
+		edt_pass(f, g + (size_t)y * w, w, v, f + 2 * n);
+	}
+	wm__free(f);
+	wm__free(v);
+	return WM_OK;
+}
+
+/*
+ * The outline of a colour glyph, which FreeType's stroker cannot make (it
+ * works on outlines, and colour glyphs are bitmaps): the pixels within the
+ * outline's radius of the glyph's solid part (alpha >= 128), anti-aliased
+ * over one pixel by their distance, and never less than the glyph's own
+ * alpha. The exact distance transform keeps this linear in the pixels
+ * whatever the radius. The bitmap's corner is `ring->top` pixels above and
+ * `-ring->left` left of the colour bitmap's.
+ */
+static wm_status ring_of(const wm__raster *c, double radius, wm__bits *ring)
+{
+	int r = (int)ceil(radius) + 1;
+	int w = c->width + 2 * r, h = c->height + 2 * r;
+	size_t n = (size_t)w * (size_t)h;
+	double *g = wm__malloc(sizeof(double) * n);
+	wm_status s;
+
+	ring->px = wm__calloc(n, 1);
+	if (!g || !ring->px) {
+		wm__free(g);
+		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		g[i] = WM__FAR;
+	for (int y = 0; y < c->height; y++)
+		for (int x = 0; x < c->width; x++)
+			if (c->pixels[y * c->stride + 4 * x + 3] >= 128)
+				g[(size_t)(y + r) * w + x + r] = 0;
+	s = edt(g, w, h);
+
+	for (int y = 0; s == WM_OK && y < h; y++)
+		for (int x = 0; x < w; x++) {
+			double cov = radius + 0.5 - sqrt(g[(size_t)y * w + x]);
+			int gx = x - r, gy = y - r;
+			unsigned a = gx >= 0 && gy >= 0 && gx < c->width &&
+					     gy < c->height
+					 ? c->pixels[gy * c->stride + 4 * gx + 3]
+					 : 0;
+			unsigned v = (unsigned)lround(255 * (cov < 0   ? 0
+							     : cov > 1 ? 1
+								       : cov));
+
+			ring->px[(size_t)y * w + x] = (uint8_t)(v > a ? v : a);
+		}
+	wm__free(g);
+	ring->w = w;
+	ring->h = h;
+	ring->left = -r;
+	ring->top = r;
+	return s;
+}
+
 /* A glyph that comes as a bitmap (colour emoji strikes), scaled to the
  * wanted size with the premultiplied Lanczos filter. */
-static wm_status scale_bitmap_glyph(const wm__font *font, FT_GlyphSlot slot,
+static wm_status scale_bitmap_glyph(const wm__planes *pl,
+				    const wm__font *font, FT_GlyphSlot slot,
 				    wm__cached_glyph *e)
 {
 	const FT_Bitmap *bm = &slot->bitmap;
@@ -866,6 +992,8 @@ static wm_status scale_bitmap_glyph(const wm__font *font, FT_GlyphSlot slot,
 		return s;
 	s = wm__canvas_resize(&src, w, h, &e->color);
 	wm__canvas_free(&src);
+	if (s == WM_OK && pl->stroker)
+		s = ring_of(&e->color, pl->outline, &e->ring);
 	return s;
 }
 
@@ -889,7 +1017,7 @@ static wm_status rasterise(wm__planes *pl, const wm__font *font, unsigned gid,
 		err = FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL);
 		if (err)
 			return ft_failed(err);
-		return scale_bitmap_glyph(font, slot, e);
+		return scale_bitmap_glyph(pl, font, slot, e);
 	}
 	FT_Outline_Translate(&slot->outline, phase_x * 64 / WM__PHASES,
 			     -phase_y * 64 / WM__PHASES);
@@ -900,7 +1028,7 @@ static wm_status rasterise(wm__planes *pl, const wm__font *font, unsigned gid,
 	if (err)
 		return ft_failed(err);
 	if (slot->bitmap.pixel_mode == FT_PIXEL_MODE_BGRA)
-		return scale_bitmap_glyph(font, slot, e);
+		return scale_bitmap_glyph(pl, font, slot, e);
 	return keep_bits(&slot->bitmap, slot->bitmap_left, slot->bitmap_top,
 			 &e->fill);
 }
@@ -909,6 +1037,7 @@ static void cached_glyph_free(wm__cached_glyph *e)
 {
 	wm__free(e->fill.px);
 	wm__free(e->stroke.px);
+	wm__free(e->ring.px);
 	wm__canvas_free(&e->color);
 }
 
@@ -990,9 +1119,12 @@ static wm_status draw_glyph(wm__planes *pl, const wm__fonts *fonts, int fi,
 		return s;
 	blit_bits(pl->stroke, pl, &e->stroke, ix, iy, true);
 	blit_bits(pl->fill, pl, &e->fill, ix, iy, false);
-	if (e->color.pixels)
-		wm__canvas_over(&pl->color, &e->color, (int)lround(ox + e->dx),
-				(int)lround(oy - e->dy));
+	if (e->color.pixels) {
+		int cx = (int)lround(ox + e->dx), cy = (int)lround(oy - e->dy);
+
+		blit_bits(pl->stroke, pl, &e->ring, cx, cy, true);
+		wm__canvas_over(&pl->color, &e->color, cx, cy);
+	}
 	return WM_OK;
 }
 
@@ -1079,6 +1211,7 @@ static wm_status planes_new(wm__planes *pl, int w, int h, FT_Library ft,
 		return wm__error(WM_ERR_NO_MEMORY, "text: out of memory");
 	if (outline <= 0)
 		return WM_OK;
+	pl->outline = outline;
 	if (FT_Stroker_New(ft, &pl->stroker))
 		return wm__error(WM_ERR_NO_MEMORY, "FreeType: out of memory");
 	FT_Stroker_Set(pl->stroker, (FT_Fixed)lround(outline * 64),

@@ -440,6 +440,62 @@ static void test_fallback_cjk_and_emoji(void **state)
 	wm_mark_free(m);
 }
 
+/* Pixels of a canvas close to opaque blue, as premultiplied RGBA. */
+static int blue_pixels(const wm__raster *r)
+{
+	int n = 0;
+
+	for (int y = 0; y < r->height; y++)
+		for (int x = 0; x < r->width; x++) {
+			const uint8_t *p = r->pixels + y * r->stride + 4 * x;
+
+			n += p[0] < 40 && p[1] < 40 && p[2] > 215 && p[3] > 215;
+		}
+	return n;
+}
+
+/* Colour emoji are bitmaps, which the stroker cannot outline: they get a
+ * ring of the outline colour all round, as wide as the outline. */
+static void test_emoji_outline(void **state)
+{
+	wm_mark *m = mark_with(NULL);
+	wm__text_style st = plain_style(60);
+	wm__raster plain, ringed;
+	int left = -1, right = -1, row;
+
+	(void)state;
+	if (!installed_font_has(0x1f916, true)) {
+		wm_mark_free(m);
+		skip();
+	}
+	render(m, "\xf0\x9f\xa4\x96", &st, &plain);
+	st.outline = 6;
+	st.outline_color = 0x0000ffff;
+	render(m, "\xf0\x9f\xa4\x96", &st, &ringed);
+
+	assert_int_equal(blue_pixels(&plain), 0);
+	assert_true(blue_pixels(&ringed) > 4 * 40 * 4);
+	/* Across the middle row: blue, then the robot, then blue again, the
+	 * blue runs about as wide as the outline. */
+	row = ringed.height / 2;
+	for (int x = 0; x < ringed.width; x++) {
+		const uint8_t *p = ringed.pixels + row * ringed.stride + 4 * x;
+
+		if (p[0] < 40 && p[1] < 40 && p[2] > 215 && p[3] > 215) {
+			if (left < 0)
+				left = x;
+			right = x;
+		}
+	}
+	assert_true(left >= 0 && right - left > 30);
+	for (int x = left; x < left + 4; x++)
+		assert_true(ringed.pixels[row * ringed.stride + 4 * x + 2] >
+			    215);
+	wm__canvas_free(&plain);
+	wm__canvas_free(&ringed);
+	wm_mark_free(m);
+}
+
 /* U+FE0F asks for the colour form of a character the text font has. */
 static void test_emoji_presentation(void **state)
 {
@@ -551,6 +607,7 @@ int main(void)
 	    cmocka_unit_test(test_align),
 	    cmocka_unit_test(test_fallback_cjk_and_emoji),
 	    cmocka_unit_test(test_emoji_presentation),
+	    cmocka_unit_test(test_emoji_outline),
 	    cmocka_unit_test(test_font_choice),
 	    cmocka_unit_test(test_speed_4k),
 	};
