@@ -65,93 +65,200 @@ static inline int all_zero(__m256i v)
 	return _mm256_testz_si256(v, v);
 }
 
-/* 16 samples of (c, a) byte pairs and their 16 frame bytes. */
-static inline __m256i pairs8_16(__m256i s, __m128i d, __m256i gv, unsigned g)
+/* round(a * g / 255) for 32 alphas. */
+static inline __m256i scale8x32(__m256i a, __m256i gv)
 {
-	__m256i a = _mm256_srli_epi16(s, 8);
-	__m256i cd =
-	    _mm256_or_si256(_mm256_and_si256(s, _mm256_set1_epi16(0xff)),
-			    _mm256_slli_epi16(_mm256_cvtepu8_epi16(d), 8));
-	__m256i w;
+	const __m256i zero = _mm256_setzero_si256();
 
-	if (g != 255)
-		a = scale16(a, gv);
-	w = _mm256_xor_si256(_mm256_or_si256(a, _mm256_slli_epi16(a, 8)),
-			     _mm256_set1_epi16((short)0xff00));
-	return blend_pairs(w, _mm256_xor_si256(cd, _mm256_set1_epi8(-128)));
+	return _mm256_packus_epi16(scale16(_mm256_unpacklo_epi8(a, zero), gv),
+				   scale16(_mm256_unpackhi_epi8(a, zero), gv));
 }
 
-static inline void pairs8_32(uint8_t *dst, const uint8_t *src, __m256i gv,
-			     unsigned g, int checks)
+/*
+ * 32 samples of a planar8 block: colours c ^ 0x80, weights (a, 255 - a)
+ * unpacked in wlo and whi, frame bytes d. Unpacking and packing within
+ * 128-bit lanes keeps the samples in order, so no lane crossing is needed.
+ */
+static inline __m256i planar_w(__m256i c, __m256i wlo, __m256i whi, __m256i d)
 {
-	const __m256i amask = _mm256_set1_epi16((short)0xff00);
-	__m256i s0 = load(src), s1 = load(src + 32);
-	__m256i r;
+	__m256i dx = _mm256_xor_si256(d, _mm256_set1_epi8(-128));
 
-	if (checks && _mm256_testz_si256(_mm256_or_si256(s0, s1), amask))
-		return;
-	if (checks && g == 255 &&
-	    _mm256_testc_si256(_mm256_and_si256(s0, s1), amask)) {
-		/* Opaque: the mark's colours. */
-		r = _mm256_packus_epi16(_mm256_andnot_si256(amask, s0),
-					_mm256_andnot_si256(amask, s1));
-	} else {
-		__m128i d0 = _mm_loadu_si128((const __m128i *)dst);
-		__m128i d1 = _mm_loadu_si128((const __m128i *)(dst + 16));
+	return _mm256_packus_epi16(
+	    blend_pairs(wlo, _mm256_unpacklo_epi8(c, dx)),
+	    blend_pairs(whi, _mm256_unpackhi_epi8(c, dx)));
+}
 
-		r = _mm256_packus_epi16(pairs8_16(s0, d0, gv, g),
-					pairs8_16(s1, d1, gv, g));
+/* The same from the alphas a. */
+static inline __m256i planar_32(__m256i c, __m256i a, __m256i d)
+{
+	__m256i na = _mm256_xor_si256(a, _mm256_set1_epi8(-1));
+
+	return planar_w(c, _mm256_unpacklo_epi8(a, na),
+			_mm256_unpackhi_epi8(a, na), d);
+}
+
+/* The same on 16 samples (or fewer in the low bytes). */
+static inline __m128i planar_16(__m128i c, __m128i a, __m128i d, __m256i gv,
+				unsigned g)
+{
+	__m128i na, dx, lo, hi;
+
+	if (g != 255) {
+		__m256i s = scale16(_mm256_cvtepu8_epi16(a), gv);
+
+		a = _mm_packus_epi16(_mm256_castsi256_si128(s),
+				     _mm256_extracti128_si256(s, 1));
 	}
-	store(dst, _mm256_permute4x64_epi64(r, 0xd8));
+	na = _mm_xor_si128(a, _mm_set1_epi8(-1));
+	dx = _mm_xor_si128(d, _mm_set1_epi8(-128));
+	lo = _mm_maddubs_epi16(_mm_unpacklo_epi8(a, na),
+			       _mm_unpacklo_epi8(c, dx));
+	hi = _mm_maddubs_epi16(_mm_unpackhi_epi8(a, na),
+			       _mm_unpackhi_epi8(c, dx));
+	lo = _mm_mulhi_epu16(_mm_add_epi16(lo, _mm_set1_epi16(-32768)),
+			     _mm_set1_epi16(257));
+	hi = _mm_mulhi_epu16(_mm_add_epi16(hi, _mm_set1_epi16(-32768)),
+			     _mm_set1_epi16(257));
+	return _mm_packus_epi16(lo, hi);
 }
 
-/* 16 samples (or 8 when `half`), from 128-bit and 64-bit accesses. */
-static inline void pairs8_tail(uint8_t *dst, const uint8_t *src, __m256i gv,
-			       unsigned g, int half)
+static inline void planar8_block(uint8_t *dst, const uint8_t *src, __m256i gv,
+				 unsigned g, int checks)
 {
-	__m256i s =
-	    half ? _mm256_zextsi128_si256(_mm_loadu_si128((const __m128i *)src))
-		 : load(src);
-	__m128i d = half ? _mm_loadl_epi64((const __m128i *)dst)
-			 : _mm_loadu_si128((const __m128i *)dst);
-	__m256i r = pairs8_16(s, d, gv, g);
-	__m128i p = _mm_packus_epi16(_mm256_castsi256_si128(r),
-				     _mm256_extracti128_si256(r, 1));
+	__m256i a = load(src + WM__BLOCK8), c;
 
-	if (half)
-		_mm_storel_epi64((__m128i *)dst, p);
-	else
-		_mm_storeu_si128((__m128i *)dst, p);
+	if (checks && all_zero(a))
+		return;
+	c = load(src);
+	if (checks && g == 255 && _mm256_testc_si256(a, _mm256_set1_epi8(-1))) {
+		/* Opaque: the mark's colours. */
+		store(dst, _mm256_xor_si256(c, _mm256_set1_epi8(-128)));
+		return;
+	}
+	if (g != 255)
+		a = scale8x32(a, gv);
+	store(dst, planar_32(c, a, load(dst)));
 }
 
-static inline void pairs8_run(uint8_t *dst, const uint8_t *src, int n,
-			      unsigned g, int checks)
+static inline void planar8_run(uint8_t *dst, const uint8_t *src, int n,
+			       unsigned g, int checks)
 {
 	const __m256i gv = _mm256_set1_epi16((short)g);
 	int i = 0;
 
-	for (; i + 32 <= n; i += 32)
-		pairs8_32(dst + i, src + 2 * i, gv, g, checks);
+	for (; i + 32 <= n; i += 32, src += 2 * WM__BLOCK8)
+		planar8_block(dst + i, src, gv, g, checks);
 	if (i + 16 <= n) {
-		pairs8_tail(dst + i, src + 2 * i, gv, g, 0);
+		__m128i r = planar_16(
+		    _mm_loadu_si128((const __m128i *)src),
+		    _mm_loadu_si128((const __m128i *)(src + WM__BLOCK8)),
+		    _mm_loadu_si128((const __m128i *)(dst + i)), gv, g);
+
+		_mm_storeu_si128((__m128i *)(dst + i), r);
 		i += 16;
 	}
 	if (i + 8 <= n) {
-		pairs8_tail(dst + i, src + 2 * i, gv, g, 1);
+		const uint8_t *b = src + i % 32;
+		__m128i r = planar_16(
+		    _mm_loadl_epi64((const __m128i *)b),
+		    _mm_loadl_epi64((const __m128i *)(b + WM__BLOCK8)),
+		    _mm_loadl_epi64((const __m128i *)(dst + i)), gv, g);
+
+		_mm_storel_epi64((__m128i *)(dst + i), r);
 		i += 8;
 	}
-	wm__pairs8_scalar(dst + i, src + 2 * i, n - i, g);
+	wm__planar8_from(dst + i, src, i % 32, n - i, g);
 }
 
-static void pairs8_avx2(uint8_t *dst, const uint8_t *src, int n, unsigned g)
+static void planar8_avx2(uint8_t *dst, const uint8_t *src, int n, unsigned g)
 {
-	pairs8_run(dst, src, n, g, 1);
+	planar8_run(dst, src, n, g, 1);
 }
 
-static void pairs8_dense_avx2(uint8_t *dst, const uint8_t *src, int n,
-			      unsigned g)
+static void planar8_dense_avx2(uint8_t *dst, const uint8_t *src, int n,
+			       unsigned g)
 {
-	pairs8_run(dst, src, n, g, 0);
+	planar8_run(dst, src, n, g, 0);
+}
+
+/* A planar8x2 block: both planes' samples with one set of weights. */
+static inline void planar8x2_block(uint8_t *d0, uint8_t *d1, const uint8_t *src,
+				   __m256i gv, unsigned g, int checks)
+{
+	__m256i a = load(src + 2 * WM__BLOCK8), c0, c1, na, wlo, whi;
+
+	if (checks && all_zero(a))
+		return;
+	c0 = load(src);
+	c1 = load(src + WM__BLOCK8);
+	if (checks && g == 255 && _mm256_testc_si256(a, _mm256_set1_epi8(-1))) {
+		store(d0, _mm256_xor_si256(c0, _mm256_set1_epi8(-128)));
+		store(d1, _mm256_xor_si256(c1, _mm256_set1_epi8(-128)));
+		return;
+	}
+	if (g != 255)
+		a = scale8x32(a, gv);
+	na = _mm256_xor_si256(a, _mm256_set1_epi8(-1));
+	wlo = _mm256_unpacklo_epi8(a, na);
+	whi = _mm256_unpackhi_epi8(a, na);
+	store(d0, planar_w(c0, wlo, whi, load(d0)));
+	store(d1, planar_w(c1, wlo, whi, load(d1)));
+}
+
+/* 16 or 8 samples of one plane of a planar8x2 block (`half`: 8). */
+static inline void planar8x2_part(uint8_t *d, const uint8_t *c,
+				  const uint8_t *a, __m256i gv, unsigned g,
+				  int half)
+{
+	if (half) {
+		__m128i r =
+		    planar_16(_mm_loadl_epi64((const __m128i *)c),
+			      _mm_loadl_epi64((const __m128i *)a),
+			      _mm_loadl_epi64((const __m128i *)d), gv, g);
+
+		_mm_storel_epi64((__m128i *)d, r);
+	} else {
+		__m128i r =
+		    planar_16(_mm_loadu_si128((const __m128i *)c),
+			      _mm_loadu_si128((const __m128i *)a),
+			      _mm_loadu_si128((const __m128i *)d), gv, g);
+
+		_mm_storeu_si128((__m128i *)d, r);
+	}
+}
+
+static inline void planar8x2_run(uint8_t *d0, uint8_t *d1, const uint8_t *src,
+				 int n, unsigned g, int checks)
+{
+	const __m256i gv = _mm256_set1_epi16((short)g);
+	int i = 0;
+
+	for (; i + 32 <= n; i += 32, src += 3 * WM__BLOCK8)
+		planar8x2_block(d0 + i, d1 + i, src, gv, g, checks);
+	for (int half = 0; half < 2; half++) {
+		int m = half ? 8 : 16, o = i % WM__BLOCK8;
+
+		if (i + m > n)
+			continue;
+		planar8x2_part(d0 + i, src + o, src + 2 * WM__BLOCK8 + o, gv, g,
+			       half);
+		planar8x2_part(d1 + i, src + WM__BLOCK8 + o,
+			       src + 2 * WM__BLOCK8 + o, gv, g, half);
+		i += m;
+	}
+	wm__planar8x2_from(d0 + i, d1 + i, src, i % WM__BLOCK8, n - i, g);
+}
+
+static void planar8x2_avx2(uint8_t *d0, uint8_t *d1, const uint8_t *src, int n,
+			   unsigned g)
+{
+	planar8x2_run(d0, d1, src, n, g, 1);
+}
+
+static void planar8x2_dense_avx2(uint8_t *d0, uint8_t *d1, const uint8_t *src,
+				 int n, unsigned g)
+{
+	planar8x2_run(d0, d1, src, n, g, 0);
 }
 
 /*
@@ -384,10 +491,12 @@ static void straight8_avx2(uint8_t *dst, const uint8_t *src, int n, unsigned g,
 
 const wm__kernels wm__kernels_avx2 = {
     .name = "avx2",
-    .pairs8 = pairs8_avx2,
+    .planar8 = planar8_avx2,
     .quad8 = quad8_avx2,
     .pairs16 = pairs16_avx2,
-    .pairs8_dense = pairs8_dense_avx2,
+    .planar8_dense = planar8_dense_avx2,
+    .planar8x2 = planar8x2_avx2,
+    .planar8x2_dense = planar8x2_dense_avx2,
     .quad8_dense = quad8_dense_avx2,
     .straight8 = straight8_avx2,
     .straight16 = wm__straight16_scalar,

@@ -51,21 +51,48 @@ static inline uint8x16_t scale16(uint8x16_t a, unsigned g)
 			   scale8(vget_high_u8(a), gv));
 }
 
-static void pairs8_neon(uint8_t *dst, const uint8_t *src, int n, unsigned g)
+static void planar8_neon(uint8_t *dst, const uint8_t *src, int n, unsigned g)
 {
 	int i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		uint8x16x2_t s = vld2q_u8(src + 2 * i);
-		uint8x16_t a = s.val[1];
+		const uint8_t *b = src +
+				   (size_t)(i / WM__BLOCK8) * 2 * WM__BLOCK8 +
+				   i % WM__BLOCK8;
+		uint8x16_t a = vld1q_u8(b + WM__BLOCK8);
+		uint8x16_t c = veorq_u8(vld1q_u8(b), vdupq_n_u8(0x80));
 
 		if (vmaxvq_u8(a) == 0)
 			continue;
 		if (g != 255)
 			a = scale16(a, g);
-		vst1q_u8(dst + i, blend16(s.val[0], a, vld1q_u8(dst + i)));
+		vst1q_u8(dst + i, blend16(c, a, vld1q_u8(dst + i)));
 	}
-	wm__pairs8_scalar(dst + i, src + 2 * i, n - i, g);
+	wm__planar8_from(dst + i, src, i, n - i, g);
+}
+
+static void planar8x2_neon(uint8_t *d0, uint8_t *d1, const uint8_t *src, int n,
+			   unsigned g)
+{
+	int i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		const uint8_t *b = src +
+				   (size_t)(i / WM__BLOCK8) * 3 * WM__BLOCK8 +
+				   i % WM__BLOCK8;
+		uint8x16_t a = vld1q_u8(b + 2 * WM__BLOCK8);
+		uint8x16_t c0 = veorq_u8(vld1q_u8(b), vdupq_n_u8(0x80));
+		uint8x16_t c1 =
+		    veorq_u8(vld1q_u8(b + WM__BLOCK8), vdupq_n_u8(0x80));
+
+		if (vmaxvq_u8(a) == 0)
+			continue;
+		if (g != 255)
+			a = scale16(a, g);
+		vst1q_u8(d0 + i, blend16(c0, a, vld1q_u8(d0 + i)));
+		vst1q_u8(d1 + i, blend16(c1, a, vld1q_u8(d1 + i)));
+	}
+	wm__planar8x2_from(d0 + i, d1 + i, src, i, n - i, g);
 }
 
 static void quad8_neon(uint8_t *dst, const uint8_t *src, int n, unsigned g,
@@ -159,10 +186,12 @@ static void straight8_neon(uint8_t *dst, const uint8_t *src, int n, unsigned g,
 
 const wm__kernels wm__kernels_neon = {
     .name = "neon",
-    .pairs8 = pairs8_neon,
+    .planar8 = planar8_neon,
     .quad8 = quad8_neon,
     .pairs16 = pairs16_neon,
-    .pairs8_dense = pairs8_neon,
+    .planar8_dense = planar8_neon,
+    .planar8x2 = planar8x2_neon,
+    .planar8x2_dense = planar8x2_neon,
     .quad8_dense = quad8_neon,
     .straight8 = straight8_neon,
     .straight16 = wm__straight16_scalar,

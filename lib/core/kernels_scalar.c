@@ -6,14 +6,46 @@ static inline unsigned scale_alpha(unsigned a, unsigned g)
 	return g == 255 ? a : wm__div255(a * g);
 }
 
-void wm__pairs8_scalar(uint8_t *dst, const uint8_t *src, int n, unsigned g)
+void wm__planar8_from(uint8_t *dst, const uint8_t *src, int i0, int n,
+		      unsigned g)
 {
 	for (int i = 0; i < n; i++) {
-		unsigned a = scale_alpha(src[2 * i + 1], g);
-		unsigned c = src[2 * i];
+		int s = i0 + i;
+		const uint8_t *b = src +
+				   (size_t)(s / WM__BLOCK8) * 2 * WM__BLOCK8 +
+				   s % WM__BLOCK8;
+		unsigned a = scale_alpha(b[WM__BLOCK8], g);
+		unsigned c = b[0] ^ 0x80u;
 
 		dst[i] = (uint8_t)wm__div255(c * a + dst[i] * (255 - a));
 	}
+}
+
+void wm__planar8_scalar(uint8_t *dst, const uint8_t *src, int n, unsigned g)
+{
+	wm__planar8_from(dst, src, 0, n, g);
+}
+
+void wm__planar8x2_from(uint8_t *d0, uint8_t *d1, const uint8_t *src, int i0,
+			int n, unsigned g)
+{
+	for (int i = 0; i < n; i++) {
+		int s = i0 + i;
+		const uint8_t *b = src +
+				   (size_t)(s / WM__BLOCK8) * 3 * WM__BLOCK8 +
+				   s % WM__BLOCK8;
+		unsigned a = scale_alpha(b[2 * WM__BLOCK8], g);
+		unsigned c0 = b[0] ^ 0x80u, c1 = b[WM__BLOCK8] ^ 0x80u;
+
+		d0[i] = (uint8_t)wm__div255(c0 * a + d0[i] * (255 - a));
+		d1[i] = (uint8_t)wm__div255(c1 * a + d1[i] * (255 - a));
+	}
+}
+
+void wm__planar8x2_scalar(uint8_t *d0, uint8_t *d1, const uint8_t *src, int n,
+			  unsigned g)
+{
+	wm__planar8x2_from(d0, d1, src, 0, n, g);
 }
 
 void wm__quad8_scalar(uint8_t *dst, const uint8_t *src, int n, unsigned g,
@@ -122,10 +154,12 @@ void wm__straight16_scalar(uint16_t *dst, const uint16_t *src, int n,
 
 const wm__kernels wm__kernels_scalar = {
     .name = "scalar",
-    .pairs8 = wm__pairs8_scalar,
+    .planar8 = wm__planar8_scalar,
     .quad8 = wm__quad8_scalar,
     .pairs16 = wm__pairs16_scalar,
-    .pairs8_dense = wm__pairs8_scalar,
+    .planar8_dense = wm__planar8_scalar,
+    .planar8x2 = wm__planar8x2_scalar,
+    .planar8x2_dense = wm__planar8x2_scalar,
     .quad8_dense = wm__quad8_scalar,
     .straight8 = wm__straight8_scalar,
     .straight16 = wm__straight16_scalar,

@@ -41,47 +41,89 @@ static inline __m128i blend16(__m128i c, __m128i a, __m128i d)
 	    _mm_add_epi16(_mm_mullo_epi16(c, a), _mm_mullo_epi16(d, na)));
 }
 
-static inline void pairs8_run(uint8_t *dst, const uint8_t *src, int n,
-			      unsigned g, int checks)
+/* 16 samples of a planar8 or planar8x2 block: colours from b, alphas
+ * from ab. */
+static inline void planar8_16(uint8_t *dst, const uint8_t *b, const uint8_t *ab,
+			      __m128i gv, unsigned g, int checks)
 {
-	const __m128i lo = _mm_set1_epi16(0xff), zero = _mm_setzero_si128();
+	const __m128i zero = _mm_setzero_si128();
+	__m128i av = _mm_loadu_si128((const __m128i *)ab);
+	__m128i c, d, a0, a1;
+
+	if (checks && _mm_movemask_epi8(_mm_cmpeq_epi8(av, zero)) == 0xffff)
+		return;
+	c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)b),
+			  _mm_set1_epi8(-128));
+	a0 = _mm_unpacklo_epi8(av, zero);
+	a1 = _mm_unpackhi_epi8(av, zero);
+	if (g != 255) {
+		a0 = scale16(a0, gv);
+		a1 = scale16(a1, gv);
+	}
+	d = _mm_loadu_si128((const __m128i *)dst);
+	_mm_storeu_si128(
+	    (__m128i *)dst,
+	    _mm_packus_epi16(blend16(_mm_unpacklo_epi8(c, zero), a0,
+				     _mm_unpacklo_epi8(d, zero)),
+			     blend16(_mm_unpackhi_epi8(c, zero), a1,
+				     _mm_unpackhi_epi8(d, zero))));
+}
+
+static inline void planar8_run(uint8_t *dst, const uint8_t *src, int n,
+			       unsigned g, int checks)
+{
 	const __m128i gv = _mm_set1_epi16((short)g);
 	int i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		__m128i s0 = _mm_loadu_si128((const __m128i *)(src + 2 * i));
-		__m128i s1 =
-		    _mm_loadu_si128((const __m128i *)(src + 2 * i + 16));
-		__m128i a0 = _mm_srli_epi16(s0, 8), a1 = _mm_srli_epi16(s1, 8);
-		__m128i d, r0, r1;
+		const uint8_t *b = src +
+				   (size_t)(i / WM__BLOCK8) * 2 * WM__BLOCK8 +
+				   i % WM__BLOCK8;
 
-		if (checks && _mm_movemask_epi8(_mm_cmpeq_epi16(
-				  _mm_or_si128(a0, a1), zero)) == 0xffff)
-			continue;
-		if (g != 255) {
-			a0 = scale16(a0, gv);
-			a1 = scale16(a1, gv);
-		}
-		d = _mm_loadu_si128((const __m128i *)(dst + i));
-		r0 = blend16(_mm_and_si128(s0, lo), a0,
-			     _mm_unpacklo_epi8(d, zero));
-		r1 = blend16(_mm_and_si128(s1, lo), a1,
-			     _mm_unpackhi_epi8(d, zero));
-		_mm_storeu_si128((__m128i *)(dst + i),
-				 _mm_packus_epi16(r0, r1));
+		planar8_16(dst + i, b, b + WM__BLOCK8, gv, g, checks);
 	}
-	wm__pairs8_scalar(dst + i, src + 2 * i, n - i, g);
+	wm__planar8_from(dst + i, src, i, n - i, g);
 }
 
-static void pairs8_sse2(uint8_t *dst, const uint8_t *src, int n, unsigned g)
+static inline void planar8x2_run(uint8_t *d0, uint8_t *d1, const uint8_t *src,
+				 int n, unsigned g, int checks)
 {
-	pairs8_run(dst, src, n, g, 1);
+	const __m128i gv = _mm_set1_epi16((short)g);
+	int i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		const uint8_t *b = src +
+				   (size_t)(i / WM__BLOCK8) * 3 * WM__BLOCK8 +
+				   i % WM__BLOCK8;
+
+		planar8_16(d0 + i, b, b + 2 * WM__BLOCK8, gv, g, checks);
+		planar8_16(d1 + i, b + WM__BLOCK8, b + 2 * WM__BLOCK8, gv, g,
+			   checks);
+	}
+	wm__planar8x2_from(d0 + i, d1 + i, src, i, n - i, g);
 }
 
-static void pairs8_dense_sse2(uint8_t *dst, const uint8_t *src, int n,
-			      unsigned g)
+static void planar8x2_sse2(uint8_t *d0, uint8_t *d1, const uint8_t *src, int n,
+			   unsigned g)
 {
-	pairs8_run(dst, src, n, g, 0);
+	planar8x2_run(d0, d1, src, n, g, 1);
+}
+
+static void planar8x2_dense_sse2(uint8_t *d0, uint8_t *d1, const uint8_t *src,
+				 int n, unsigned g)
+{
+	planar8x2_run(d0, d1, src, n, g, 0);
+}
+
+static void planar8_sse2(uint8_t *dst, const uint8_t *src, int n, unsigned g)
+{
+	planar8_run(dst, src, n, g, 1);
+}
+
+static void planar8_dense_sse2(uint8_t *dst, const uint8_t *src, int n,
+			       unsigned g)
+{
+	planar8_run(dst, src, n, g, 0);
 }
 
 /* Blends 4 pixels of 4 bytes; `AIDX` is a constant 0 or 3. */
@@ -270,10 +312,12 @@ static void straight8_sse2(uint8_t *dst, const uint8_t *src, int n, unsigned g,
 
 const wm__kernels wm__kernels_sse2 = {
     .name = "sse2",
-    .pairs8 = pairs8_sse2,
+    .planar8 = planar8_sse2,
     .quad8 = quad8_sse2,
     .pairs16 = pairs16_sse2,
-    .pairs8_dense = pairs8_dense_sse2,
+    .planar8_dense = planar8_dense_sse2,
+    .planar8x2 = planar8x2_sse2,
+    .planar8x2_dense = planar8x2_dense_sse2,
     .quad8_dense = quad8_dense_sse2,
     .straight8 = straight8_sse2,
     .straight16 = wm__straight16_scalar,

@@ -7,7 +7,10 @@
  * pixels four at a time, and converts each distinct block of raster
  * pixels once: the colour arithmetic (in floating point, exactly as
  * defined by color.c) runs only for blocks not seen before. Only the
- * covered spans are stored, one after the other.
+ * covered spans are stored, one after the other, 8-bit planes in the
+ * planar8 form of kernels.h (colours and alphas apart, so that a vector
+ * kernel loads them as they are), the two chroma planes of planar YUV
+ * sharing one set of alphas (planar8x2).
  */
 #include <pthread.h>
 #include <string.h>
@@ -16,7 +19,15 @@
 #include "kernels.h"
 
 /* How a plane of a layer is blended; see kernels.h for the sample forms. */
-enum { KIND_PAIRS8, KIND_QUAD8, KIND_PAIRS16, KIND_STRAIGHT8, KIND_STRAIGHT16 };
+enum {
+	KIND_PLANAR8,
+	KIND_PLANAR8X2,
+	KIND_QUAD8,
+	KIND_PAIRS16,
+	KIND_STRAIGHT8,
+	KIND_STRAIGHT16,
+	KIND_MERGED /* applied with its partner, as KIND_PLANAR8X2 */
+};
 
 /* How a span is applied: blended with or without the kernels' tests for
  * transparent and opaque vectors, or (all alphas 255) copied. */
@@ -47,6 +58,9 @@ enum { SPAN_BLEND, SPAN_DENSE, SPAN_OPAQUE };
 #define MAX_OFFSET (1 << 28)
 #define MAX_RASTER_SIDE (1 << 16)
 
+/* Alignment of layer data: a cache line, and a planar8 block's size. */
+#define DATA_ALIGN 64
+
 typedef struct span {
 	int32_t x; /* first sample, relative to the plane box */
 	int32_t n;
@@ -62,12 +76,15 @@ typedef struct layer_plane {
 	int sub_x, sub_y;
 	int comps;   /* samples of a destination pixel */
 	int dst_bpp; /* bytes of a destination pixel */
-	int src_bpp; /* bytes of a layer pixel */
+	int src_bpp; /* bytes of a layer pixel (planar8: see layer_bytes) */
 	int aidx;    /* alpha/padding sample (quad8, straight) */
 	int keep;    /* quad8: the byte at aidx is padding */
 	int shift;
-	int sel[4]; /* per sample: value 0..2, 3 the maximum, 4 the alpha */
-	uint8_t *data;
+	int sel[4];    /* per sample: value 0..2, 3 the maximum, 4 the alpha
+			* (planar8x2: sel[1] is the partner plane's value) */
+	int partner;   /* planar8x2: the plane applied with this one */
+	uint8_t *data; /* DATA_ALIGN-aligned, inside mem */
+	uint8_t *mem;
 	size_t data_len, data_cap;
 	int32_t *row_first; /* h + 1 indexes into spans */
 	span *spans;
@@ -408,7 +425,7 @@ static void plane_kind(layer_plane *lp, const wm__format_desc *d,
 		lp->kind = KIND_QUAD8;
 		lp->src_bpp = 4;
 	} else {
-		lp->kind = d->bytes == 1 ? KIND_PAIRS8 : KIND_PAIRS16;
+		lp->kind = d->bytes == 1 ? KIND_PLANAR8 : KIND_PAIRS16;
 		lp->src_bpp = 2 * lp->dst_bpp;
 	}
 }
@@ -427,7 +444,7 @@ static void plane_select(layer_plane *lp, const char *layout)
 		case 'V': lp->sel[k] = 2; break;
 		default: lp->sel[k] = 3; break;
 		}
-		if (k == lp->aidx && lp->kind != KIND_PAIRS8 &&
+		if (k == lp->aidx && lp->kind != KIND_PLANAR8 &&
 		    lp->kind != KIND_PAIRS16)
 			lp->sel[k] = 4;
 	}
@@ -449,22 +466,111 @@ static int is_dense(const uint8_t *alpha, int start, int end)
 	return 2 * zero < (end - start);
 }
 
-/* Room for `n` more bytes of plane data; NULL when out of memory. */
+/* Room for `n` more bytes of plane data; NULL when out of memory. The
+ * data starts on a cache line, and so does every planar8 span (see
+ * add_span): a block is then one line, and no vector load is split. */
 static uint8_t *data_grow(layer_plane *lp, size_t n)
 {
 	if (lp->data_cap - lp->data_len < n) {
 		size_t cap = lp->data_cap ? lp->data_cap : 4096;
+		size_t old = lp->mem ? (size_t)(lp->data - lp->mem) : 0, now;
 		uint8_t *d;
 
 		while (cap - lp->data_len < n)
 			cap *= 2;
-		d = wm__realloc(lp->data, cap);
+		d = wm__realloc(lp->mem, cap + DATA_ALIGN - 1);
 		if (!d)
 			return NULL;
-		lp->data = d;
+		now = (DATA_ALIGN - (uintptr_t)d % DATA_ALIGN) % DATA_ALIGN;
+		if (now != old)
+			memmove(d + now, d + old, lp->data_len);
+		lp->mem = d;
+		lp->data = d + now;
 		lp->data_cap = cap;
 	}
 	return lp->data + lp->data_len;
+}
+
+static bool is_planar(const layer_plane *lp)
+{
+	return lp->kind == KIND_PLANAR8 || lp->kind == KIND_PLANAR8X2;
+}
+
+/* Colour planes of a planar8 or planar8x2 block. */
+static int planar_colours(const layer_plane *lp)
+{
+	return lp->kind == KIND_PLANAR8X2 ? 2 : 1;
+}
+
+/* Bytes of layer data for n pixels of the plane. */
+static size_t layer_bytes(const layer_plane *lp, int n)
+{
+	size_t samples = (size_t)n * (size_t)lp->comps;
+
+	if (is_planar(lp))
+		return (samples + WM__BLOCK8 - 1) / WM__BLOCK8 *
+		       (size_t)(planar_colours(lp) + 1) * WM__BLOCK8;
+	return (size_t)n * (size_t)lp->src_bpp;
+}
+
+/* Where sample s of a planar run lies (the first colour; the next colour
+ * and the alpha follow WM__BLOCK8 apart). */
+static size_t planar_at(const layer_plane *lp, size_t s)
+{
+	return s / WM__BLOCK8 * (size_t)(planar_colours(lp) + 1) * WM__BLOCK8 +
+	       s % WM__BLOCK8;
+}
+
+/* Colour value c of sample k of grid sample i, as planar blocks hold it. */
+static uint8_t planar_colour(const layer_plane *lp, const grid *g, int k, int i)
+{
+	int sel = lp->sel[k];
+	uint32_t c = sel < 3 ? g->v[sel][i] : (uint32_t)g->memo.cv->maxv;
+
+	return (uint8_t)(c ^ 0x80);
+}
+
+/* Samples [i0, i1) of the grid row as planar blocks, the unused samples
+ * of the last block transparent. */
+static void write_planar(const layer_plane *lp, const grid *g, int i0, int i1,
+			 uint8_t *out)
+{
+	int colours = planar_colours(lp);
+	size_t s = 0;
+
+	memset(out, 0, layer_bytes(lp, i1 - i0));
+	if (lp->comps == 1 && lp->sel[0] < 3 &&
+	    (colours == 1 || lp->sel[1] < 3)) {
+		/* Planes of one sample a pixel (the common case): block by
+		 * block, without working out where each sample goes. */
+		const uint16_t *v0 = g->v[lp->sel[0]];
+		const uint16_t *v1 = g->v[colours == 2 ? lp->sel[1] : 0];
+
+		for (int i = i0; i < i1; i += WM__BLOCK8) {
+			int m = i1 - i < WM__BLOCK8 ? i1 - i : WM__BLOCK8;
+			uint8_t *a = out + colours * WM__BLOCK8;
+
+			for (int j = 0; j < m; j++) {
+				out[j] = (uint8_t)(v0[i + j] ^ 0x80);
+				a[j] = g->a[i + j];
+			}
+			for (int j = 0; colours == 2 && j < m; j++)
+				out[WM__BLOCK8 + j] =
+				    (uint8_t)(v1[i + j] ^ 0x80);
+			out += (colours + 1) * WM__BLOCK8;
+		}
+		return;
+	}
+	for (int i = i0; i < i1; i++) {
+		for (int k = 0; k < lp->comps; k++, s++) {
+			uint8_t *b = out + planar_at(lp, s);
+
+			for (int q = 0; q < colours; q++)
+				b[q * WM__BLOCK8] =
+				    planar_colour(lp, g, k + q, i);
+			b[colours * WM__BLOCK8] = g->a[i];
+		}
+	}
 }
 
 /* Writes samples [i0, i1) of the grid row in the plane's layer form. */
@@ -474,13 +580,8 @@ static void write_samples(const layer_plane *lp, const grid *g, int i0, int i1,
 	uint16_t *o16 = (uint16_t *)(void *)out;
 	uint32_t maxv = (uint32_t)g->memo.cv->maxv;
 
-	if (lp->kind == KIND_PAIRS8 && lp->comps == 1) {
-		const uint16_t *v = g->v[lp->sel[0] < 3 ? lp->sel[0] : 0];
-
-		for (int i = i0; i < i1; i++, out += 2) {
-			out[0] = (uint8_t)(lp->sel[0] < 3 ? v[i] : maxv);
-			out[1] = g->a[i];
-		}
+	if (is_planar(lp)) {
+		write_planar(lp, g, i0, i1, out);
 		return;
 	}
 	for (int i = i0; i < i1; i++) {
@@ -491,10 +592,6 @@ static void write_samples(const layer_plane *lp, const grid *g, int i0, int i1,
 					      : g->a[i];
 
 			switch (lp->kind) {
-			case KIND_PAIRS8:
-				out[2 * k] = (uint8_t)c;
-				out[2 * k + 1] = g->a[i];
-				break;
 			case KIND_PAIRS16:
 				o16[2 * k] = (uint16_t)(c << lp->shift);
 				o16[2 * k + 1] = g->a[i];
@@ -509,14 +606,11 @@ static void write_samples(const layer_plane *lp, const grid *g, int i0, int i1,
 	}
 }
 
+/* A run of the kinds not stored in planar blocks (see apply_planar). */
 static void blend_run(const wm__kernels *k, const layer_plane *lp, uint8_t *dst,
 		      const uint8_t *src, int n, unsigned g, int dense)
 {
 	switch (lp->kind) {
-	case KIND_PAIRS8:
-		(dense ? k->pairs8_dense : k->pairs8)(dst, src, n * lp->comps,
-						      g);
-		break;
 	case KIND_QUAD8:
 		(dense ? k->quad8_dense : k->quad8)(dst, src, n, g, lp->aidx,
 						    lp->keep);
@@ -550,9 +644,17 @@ static void opaque_bytes(const layer_plane *lp, const uint8_t *src, int n,
 	int samples = n * lp->comps;
 
 	switch (lp->kind) {
-	case KIND_PAIRS8:
+	case KIND_PLANAR8:
 		for (int i = 0; i < samples; i++)
-			out[i] = src[2 * i];
+			out[i] = src[planar_at(lp, (size_t)i)] ^ 0x80;
+		break;
+	case KIND_PLANAR8X2:
+		/* The first plane's n bytes, then the partner's. */
+		for (int i = 0; i < samples; i++) {
+			out[i] = src[planar_at(lp, (size_t)i)] ^ 0x80;
+			out[samples + i] =
+			    src[planar_at(lp, (size_t)i) + WM__BLOCK8] ^ 0x80;
+		}
 		break;
 	case KIND_PAIRS16:
 		for (int i = 0; i < samples; i++)
@@ -577,13 +679,21 @@ static void opaque_bytes(const layer_plane *lp, const uint8_t *src, int n,
 static wm_status add_span(layer_plane *lp, const grid *g, int i0, int i1,
 			  int pad, int type)
 {
-	size_t src = (size_t)(i1 + pad - i0) * (size_t)lp->src_bpp;
-	size_t dst = type == SPAN_OPAQUE ? (size_t)(i1 - i0) * lp->dst_bpp : 0;
-	uint8_t *out = data_grow(lp, src + dst);
+	size_t src = layer_bytes(lp, i1 + pad - i0);
+	size_t dst = type == SPAN_OPAQUE ? (size_t)(i1 - i0) * lp->dst_bpp *
+					       (size_t)planar_colours(lp)
+					 : 0;
+	size_t lead = is_planar(lp) ? (DATA_ALIGN - lp->data_len % DATA_ALIGN) %
+					  DATA_ALIGN
+				    : 0;
+	uint8_t *out = data_grow(lp, lead + src + dst);
 	span *sp;
 
 	if (!out)
 		return wm__error(WM_ERR_NO_MEMORY, "layer: out of memory");
+	memset(out, 0, lead);
+	lp->data_len += lead;
+	out += lead;
 	if (lp->span_count == lp->span_cap) {
 		size_t cap = lp->span_cap ? 2 * lp->span_cap : 64;
 
@@ -625,7 +735,7 @@ static wm_status add_blend(layer_plane *lp, const grid *g, int i0, int i1,
 		i1--;
 	if (i0 == i1)
 		return WM_OK;
-	while (lp->kind == KIND_PAIRS8 && (i1 + pad - i0) * lp->comps % 8 &&
+	while (is_planar(lp) && (i1 + pad - i0) * lp->comps % 8 &&
 	       i1 + pad < limit)
 		pad++;
 	return add_span(lp, g, i0, i1, pad, SPAN_BLEND);
@@ -750,7 +860,8 @@ static wm_status build_grid(wm__layer *l, const wm__raster *r,
 	grid g;
 
 	for (int p = 0; p < l->planes; p++)
-		if (l->p[p].sub_x == sub_x && l->p[p].sub_y == sub_y)
+		if (l->p[p].sub_x == sub_x && l->p[p].sub_y == sub_y &&
+		    l->p[p].kind != KIND_MERGED)
 			lps[count++] = &l->p[p];
 	if (count == 0)
 		return WM_OK;
@@ -785,7 +896,7 @@ static void compute_bounds(wm__layer *l)
 		const layer_plane *lp = &l->p[p];
 		int sx = 1 << lp->sub_x, sy = 1 << lp->sub_y;
 
-		for (int j = 0; j < lp->h; j++) {
+		for (int j = 0; lp->kind != KIND_MERGED && j < lp->h; j++) {
 			for (int s = lp->row_first[j]; s < lp->row_first[j + 1];
 			     s++) {
 				int a = (lp->x + lp->spans[s].x) * sx;
@@ -809,6 +920,25 @@ static void compute_bounds(wm__layer *l)
 	l->bh = y1 - y0;
 }
 
+/*
+ * Two single-sample 8-bit chroma planes (I420, YV12, I422, I444) share
+ * their alphas: the first is applied as planar8x2 together with the
+ * second, which then holds nothing. A quarter fewer layer bytes to read
+ * and one set of weights for both.
+ */
+static void merge_chroma(wm__layer *l)
+{
+	layer_plane *u = &l->p[1], *v = &l->p[2];
+
+	if (l->planes != 3 || u->kind != KIND_PLANAR8 ||
+	    v->kind != KIND_PLANAR8 || u->comps != 1 || v->comps != 1)
+		return;
+	u->kind = KIND_PLANAR8X2;
+	u->partner = 2;
+	u->sel[1] = v->sel[0];
+	v->kind = KIND_MERGED;
+}
+
 static wm_status build_layer(wm__layer *l, const wm__raster *r,
 			     const wm_frame *target, int x, int y)
 {
@@ -821,6 +951,7 @@ static wm_status build_layer(wm__layer *l, const wm__raster *r,
 	l->planes = d->planes;
 	for (int p = 0; p < l->planes; p++)
 		plane_setup(&l->p[p], d, p, r, target, x, y);
+	merge_chroma(l);
 	st = build_grid(l, r, &cv, x, y, 0, 0);
 	if (st == WM_OK && (d->sub_x || d->sub_y))
 		st = build_grid(l, r, &cv, x, y, d->sub_x, d->sub_y);
@@ -867,7 +998,7 @@ void wm__layer_free(wm__layer *l)
 	if (!l)
 		return;
 	for (int p = 0; p < l->planes; p++) {
-		wm__free(l->p[p].data);
+		wm__free(l->p[p].mem);
 		wm__free(l->p[p].row_first);
 		wm__free(l->p[p].spans);
 	}
@@ -882,27 +1013,80 @@ void wm__layer_bounds(const wm__layer *l, int *x, int *y, int *w, int *h)
 	*h = l->bh;
 }
 
+/*
+ * n samples of a planar span from its sample s0 onto dst (and, for
+ * planar8x2, dst1). Past the frame's left edge s0 need not start a
+ * block: the scalar kernel takes the samples up to the next one.
+ */
+static void apply_planar(const wm__kernels *k, const layer_plane *lp,
+			 const uint8_t *src, uint8_t *dst, uint8_t *dst1,
+			 int s0, int n, unsigned g, int dense)
+{
+	const uint8_t *b =
+	    src + planar_at(lp, (size_t)s0 / WM__BLOCK8 * WM__BLOCK8);
+	int head = s0 % WM__BLOCK8 ? WM__BLOCK8 - s0 % WM__BLOCK8 : 0;
+	bool two = lp->kind == KIND_PLANAR8X2;
+
+	head = head < n ? head : n;
+	if (head && two)
+		wm__planar8x2_from(dst, dst1, b, s0 % WM__BLOCK8, head, g);
+	else if (head)
+		wm__planar8_from(dst, b, s0 % WM__BLOCK8, head, g);
+	if (head) {
+		dst += head;
+		dst1 += two ? head : 0;
+		n -= head;
+		b += (planar_colours(lp) + 1) * WM__BLOCK8;
+	}
+	if (n > 0 && two)
+		(dense ? k->planar8x2_dense : k->planar8x2)(dst, dst1, b, n, g);
+	else if (n > 0)
+		(dense ? k->planar8_dense : k->planar8)(dst, b, n, g);
+}
+
+/* One span on a row (and, for planar8x2, on the partner plane's row1). */
 static void apply_span(const wm__kernels *k, const layer_plane *lp,
-		       const span *sp, uint8_t *row, int pw, unsigned g)
+		       const span *sp, uint8_t *row, uint8_t *row1, int pw,
+		       unsigned g)
 {
 	int a = lp->x + sp->x;
 	int b = a + sp->n + sp->pad;
 	int skip = a < 0 ? -a : 0;
-	uint8_t *dst;
+	size_t bpp = (size_t)lp->dst_bpp;
+	uint8_t *dst, *dst1 = NULL;
 
 	b = b < pw ? b : pw;
 	if (a + skip >= b)
 		return;
 	dst = row + (ptrdiff_t)(a + skip) * lp->dst_bpp;
+	if (row1)
+		dst1 = row1 + (ptrdiff_t)(a + skip) * lp->dst_bpp;
 	if (sp->type == SPAN_OPAQUE && g == 255) {
-		memcpy(dst,
-		       lp->data + sp->copy + (size_t)skip * (size_t)lp->dst_bpp,
-		       (size_t)(b - a - skip) * (size_t)lp->dst_bpp);
+		const uint8_t *c = lp->data + sp->copy + (size_t)skip * bpp;
+
+		memcpy(dst, c, (size_t)(b - a - skip) * bpp);
+		if (dst1)
+			memcpy(dst1, c + (size_t)sp->n * bpp,
+			       (size_t)(b - a - skip) * bpp);
+		return;
+	}
+	if (is_planar(lp)) {
+		apply_planar(k, lp, lp->data + sp->off, dst, dst1,
+			     skip * lp->comps, (b - a - skip) * lp->comps, g,
+			     sp->type == SPAN_DENSE);
 		return;
 	}
 	blend_run(k, lp, dst,
 		  lp->data + sp->off + (size_t)skip * (size_t)lp->src_bpp,
 		  b - a - skip, g, sp->type == SPAN_DENSE);
+}
+
+/* Row j of the layer's plane box in plane p of the frame (whose first row
+ * is the layer's row `top`). */
+static uint8_t *frame_row(const wm_frame *f, int p, const layer_plane *lp,
+			  int j, int top)
+{
+	return f->planes[p] + (ptrdiff_t)(lp->y + j - top) * f->strides[p];
 }
 
 static void apply_plane(const wm__kernels *k, const layer_plane *lp,
@@ -914,12 +1098,16 @@ static void apply_plane(const wm__kernels *k, const layer_plane *lp,
 	int j0 = top - lp->y > 0 ? top - lp->y : 0;
 	int j1 = bottom - lp->y < lp->h ? bottom - lp->y : lp->h;
 
+	if (lp->kind == KIND_MERGED)
+		return;
 	for (int j = j0; j < j1; j++) {
-		uint8_t *row =
-		    f->planes[p] + (ptrdiff_t)(lp->y + j - top) * f->strides[p];
+		uint8_t *row = frame_row(f, p, lp, j, top);
+		uint8_t *row1 = lp->kind == KIND_PLANAR8X2
+				    ? frame_row(f, lp->partner, lp, j, top)
+				    : NULL;
 
 		for (int s = lp->row_first[j]; s < lp->row_first[j + 1]; s++)
-			apply_span(k, lp, &lp->spans[s], row, pw, g);
+			apply_span(k, lp, &lp->spans[s], row, row1, pw, g);
 	}
 }
 

@@ -44,9 +44,23 @@ static void fill_src(uint8_t *src, int kind, int n, int comps, int aidx,
 
 	switch (kind) {
 	case 0:
-		for (int i = 0; i < n; i++) {
-			src[2 * i] = (uint8_t)rnd();
-			src[2 * i + 1] = (uint8_t)rnd_alpha();
+		/* planar8: whole blocks of colours then alphas. */
+		for (int b = 0; b < (n + WM__BLOCK8 - 1) / WM__BLOCK8; b++) {
+			uint8_t *p = src + b * 2 * WM__BLOCK8;
+
+			fill(p, WM__BLOCK8);
+			for (int i = 0; i < WM__BLOCK8; i++)
+				p[WM__BLOCK8 + i] = (uint8_t)rnd_alpha();
+		}
+		break;
+	case 7:
+		/* planar8x2: two planes' colours, then the alphas. */
+		for (int b = 0; b < (n + WM__BLOCK8 - 1) / WM__BLOCK8; b++) {
+			uint8_t *p = src + b * 3 * WM__BLOCK8;
+
+			fill(p, 2 * WM__BLOCK8);
+			for (int i = 0; i < WM__BLOCK8; i++)
+				p[2 * WM__BLOCK8 + i] = (uint8_t)rnd_alpha();
 		}
 		break;
 	case 1:
@@ -86,7 +100,7 @@ static void run(const wm__kernels *k, int kind, uint8_t *dst,
 		const uint8_t *src, int n, unsigned g, int p1, int p2)
 {
 	switch (kind) {
-	case 0: k->pairs8(dst, src, n, g); break;
+	case 0: k->planar8(dst, src, n, g); break;
 	case 1: k->quad8(dst, src, n, g, p1, p2); break;
 	case 2:
 		k->pairs16((uint16_t *)dst, (const uint16_t *)src, n, g, p1);
@@ -96,8 +110,11 @@ static void run(const wm__kernels *k, int kind, uint8_t *dst,
 		k->straight16((uint16_t *)dst, (const uint16_t *)src, n, g, p1,
 			      p2);
 		break;
-	case 5: k->pairs8_dense(dst, src, n, g); break;
-	default: k->quad8_dense(dst, src, n, g, p1, p2); break;
+	case 5: k->planar8_dense(dst, src, n, g); break;
+	case 6: k->quad8_dense(dst, src, n, g, p1, p2); break;
+	/* planar8x2: the second plane MAXN + 16 bytes after the first. */
+	case 7: k->planar8x2(dst, dst + MAXN + 16, src, n, g); break;
+	default: k->planar8x2_dense(dst, dst + MAXN + 16, src, n, g); break;
 	}
 }
 
@@ -107,8 +124,9 @@ static int compare_once(const wm__kernels *k, int kind, int n)
 {
 	static uint8_t srcbuf[MAXN * 16 + SLACK], a[MAXN * 8 + SLACK],
 	    b[MAXN * 8 + SLACK];
-	/* The dense variants (5, 6) take the samples of pairs8 and quad8. */
-	int form = kind == 5 ? 0 : kind == 6 ? 1 : kind;
+	/* The dense variants (5, 6, 8) take the samples of planar8, quad8
+	 * and planar8x2. */
+	int form = kind == 5 ? 0 : kind == 6 ? 1 : kind == 8 ? 7 : kind;
 	int comps = 1, p1 = 0, p2 = 0;
 	unsigned g = rnd() % 3 ? 255 : rnd() % 256;
 	int align16 = form == 2 || form == 4;
@@ -122,7 +140,7 @@ static int compare_once(const wm__kernels *k, int kind, int n)
 		comps = 4;
 	} else if (form == 2) {
 		p1 = rnd() % 2 ? 6 : 0;
-	} else if (form >= 3) {
+	} else if (form == 3 || form == 4) {
 		comps = rnd() % 3 ? 4 : 2;
 		p2 = comps == 4 ? (rnd() % 2 ? 3 : 0) : 1;
 		p1 = comps;
@@ -148,7 +166,7 @@ static int compare_all(const wm__kernels *k, int reps)
 {
 	int bad = 0;
 
-	for (int kind = 0; kind < 7; kind++)
+	for (int kind = 0; kind < 9; kind++)
 		for (int n = 1; n <= MAXN; n++)
 			for (int rep = 0; rep < reps; rep++)
 				bad += compare_once(k, kind, n);

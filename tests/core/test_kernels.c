@@ -36,7 +36,7 @@ static void test_backend_is_requested(void **state)
 		skip();
 }
 
-/* pairs8 and pairs16 are exact: every colour, frame value and alpha. */
+/* planar8 and pairs16 are exact: every colour, frame value and alpha. */
 static void test_scalar_is_exact(void **state)
 {
 	(void)state;
@@ -45,11 +45,15 @@ static void test_scalar_is_exact(void **state)
 
 		for (unsigned c = 0; c < 256; c++) {
 			for (unsigned d = 0; d < 256; d++) {
-				src[2 * d] = (uint8_t)c;
-				src[2 * d + 1] = (uint8_t)a;
+				uint8_t *b = src +
+					     d / WM__BLOCK8 * 2 * WM__BLOCK8 +
+					     d % WM__BLOCK8;
+
+				b[0] = (uint8_t)(c ^ 0x80);
+				b[WM__BLOCK8] = (uint8_t)a;
 				dst[d] = (uint8_t)d;
 			}
-			wm__kernels_scalar.pairs8(dst, src, 256, 255);
+			wm__kernels_scalar.planar8(dst, src, 256, 255);
 			for (unsigned d = 0; d < 256; d++) {
 				double x = (c * a + d * (255.0 - a)) / 255;
 
@@ -84,6 +88,60 @@ static void test_divide_formulas(void **state)
 
 		if (((t + q) >> 8) != wm__div255(x))
 			fail_msg("two-step divide wrong at %u", x);
+	}
+}
+
+/* planar8 from any sample of its blocks (what a layer clipped by the
+ * frame's left edge uses) gives the bytes of the whole run there. */
+static void test_planar8_from(void **state)
+{
+	uint8_t src[6 * WM__BLOCK8], a[3 * WM__BLOCK8], b[3 * WM__BLOCK8],
+	    orig[3 * WM__BLOCK8];
+
+	(void)state;
+	for (int rep = 0; rep < 2000; rep++) {
+		int n = 1 + (int)(rnd() % (3 * WM__BLOCK8));
+		int i0 = (int)(rnd() % (unsigned)n);
+		unsigned g = rnd() % 2 ? 255 : rnd() % 256;
+
+		fill_src(src, 0, 3 * WM__BLOCK8, 1, 0, 0);
+		fill(orig, sizeof(orig));
+		memcpy(a, orig, sizeof(a));
+		memcpy(b, orig, sizeof(b));
+		wm__planar8_scalar(a, src, n, g);
+		wm__planar8_from(b + i0, src, i0, n - i0, g);
+		assert_memory_equal(a + i0, b + i0, (size_t)(n - i0));
+		/* Nothing before sample i0 or after the run is written. */
+		assert_memory_equal(b, orig, (size_t)i0);
+		assert_memory_equal(b + n, orig + n, sizeof(b) - (size_t)n);
+	}
+}
+
+/* The same for planar8x2: both planes, nothing outside them written. */
+static void test_planar8x2_from(void **state)
+{
+	uint8_t src[9 * WM__BLOCK8], a[6 * WM__BLOCK8], b[6 * WM__BLOCK8],
+	    orig[6 * WM__BLOCK8];
+	const int h = 3 * WM__BLOCK8;
+
+	(void)state;
+	for (int rep = 0; rep < 2000; rep++) {
+		int n = 1 + (int)(rnd() % (3 * WM__BLOCK8));
+		int i0 = (int)(rnd() % (unsigned)n);
+		unsigned g = rnd() % 2 ? 255 : rnd() % 256;
+
+		fill_src(src, 7, 3 * WM__BLOCK8, 1, 0, 0);
+		fill(orig, sizeof(orig));
+		memcpy(a, orig, sizeof(a));
+		memcpy(b, orig, sizeof(b));
+		wm__planar8x2_scalar(a, a + h, src, n, g);
+		wm__planar8x2_from(b + i0, b + h + i0, src, i0, n - i0, g);
+		assert_memory_equal(a + i0, b + i0, (size_t)(n - i0));
+		assert_memory_equal(a + h + i0, b + h + i0, (size_t)(n - i0));
+		assert_memory_equal(b, orig, (size_t)i0);
+		assert_memory_equal(b + h, orig + h, (size_t)i0);
+		assert_memory_equal(b + n, orig + n, (size_t)(h - n));
+		assert_memory_equal(b + h + n, orig + h + n, (size_t)(h - n));
 	}
 }
 
@@ -156,6 +214,8 @@ int main(void)
 	    cmocka_unit_test(test_backend_is_requested),
 	    cmocka_unit_test(test_scalar_is_exact),
 	    cmocka_unit_test(test_divide_formulas),
+	    cmocka_unit_test(test_planar8_from),
+	    cmocka_unit_test(test_planar8x2_from),
 	    cmocka_unit_test(test_kernels_match_scalar),
 	    cmocka_unit_test(test_layers_match_scalar),
 	};
