@@ -29,6 +29,8 @@ typedef struct vjob {
 	AVFrame *scratch; /* writable copy of a shared decoded picture */
 	AVPacket *pkt;
 	AVPacket *epkt; /* encoder output */
+	AVPacket *held; /* a packet flagged damaged, until its stream goes on */
+	bool holding;
 	int vin;	/* the input's video stream */
 	int vout;	/* its output stream */
 	int *map;	/* input stream -> output stream, -1 when dropped */
@@ -654,30 +656,52 @@ static wm_status check_complete(vjob *j, int read_status)
 }
 
 /* The demuxer flags a packet that the file ends in the middle of. */
-static wm_status check_packet(vjob *j, const AVPacket *pkt)
+static wm_status incomplete(vjob *j, int stream)
 {
-	if (!(pkt->flags & AV_PKT_FLAG_CORRUPT))
-		return WM_OK;
 	return wm__verr(WM_ERR_CORRUPT,
 			"%s: truncated or damaged: a packet of stream %d is "
 			"incomplete",
-			j->in, pkt->stream_index);
+			j->in, stream);
 }
 
 static wm_status route_packet(vjob *j, AVPacket *pkt)
 {
-	wm_status s;
-
 	if ((unsigned)pkt->stream_index >= j->nb_in)
 		return WM_OK; /* a stream that appeared after the header */
-	s = check_packet(j, pkt);
 	j->read[pkt->stream_index]++;
-	if (s != WM_OK)
-		return s;
 	if (pkt->stream_index != j->vin)
 		return copy_packet(j, pkt);
 	j->packets_in++;
 	return decode(j, pkt);
+}
+
+/*
+ * Demuxers flag a packet damaged when the file ends inside it, and also at
+ * a discontinuity whose packet is whole: the junction of MPEG-TS files
+ * joined byte for byte flags the last picture before it. So a flagged
+ * packet is held until its stream goes on, which proves that the file did
+ * not end there, and the decoder then takes it like any other (as the
+ * ffmpeg program does); a file that ends while one is held was cut short.
+ * A second stream flagged while one is held is taken as damage.
+ */
+static wm_status route_or_hold(vjob *j, AVPacket *pkt)
+{
+	wm_status s = WM_OK;
+
+	if (j->holding && pkt->stream_index == j->held->stream_index) {
+		j->holding = false;
+		s = route_packet(j, j->held);
+		av_packet_unref(j->held);
+	}
+	if (s != WM_OK || !(pkt->flags & AV_PKT_FLAG_CORRUPT))
+		return s != WM_OK ? s : route_packet(j, pkt);
+	if (j->holding)
+		return incomplete(j, pkt->stream_index);
+	if (!j->held && !(j->held = av_packet_alloc()))
+		return no_memory(j);
+	av_packet_move_ref(j->held, pkt);
+	j->holding = true;
+	return WM_OK;
 }
 
 static wm_status run(vjob *j)
@@ -686,9 +710,11 @@ static wm_status run(vjob *j)
 	int r;
 
 	while (s == WM_OK && (r = av_read_frame(j->ic, j->pkt)) >= 0) {
-		s = route_packet(j, j->pkt);
+		s = route_or_hold(j, j->pkt);
 		av_packet_unref(j->pkt);
 	}
+	if (s == WM_OK && j->holding)
+		s = incomplete(j, j->held->stream_index);
 	if (s != WM_OK)
 		return s;
 	s = decode(j, NULL);
@@ -794,6 +820,7 @@ static void teardown(vjob *j)
 	av_frame_free(&j->scratch);
 	av_packet_free(&j->pkt);
 	av_packet_free(&j->epkt);
+	av_packet_free(&j->held);
 	if (j->oc && j->oc->pb && !(j->oc->oformat->flags & AVFMT_NOFILE))
 		avio_closep(&j->oc->pb);
 	avformat_free_context(j->oc);

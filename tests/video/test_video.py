@@ -926,20 +926,21 @@ for g in got:
 """
 
 
-def test_ffmpeg_lines_arrive_whole(tmp_path):
+def test_ffmpeg_lines_arrive_whole_and_joined_ts_is_marked(tmp_path):
     # Files joined with cat: the demuxer flags the packet at the junction
     # and says so in two pieces ("Packet corrupt (...)" then "."), which
-    # must reach the callback as one line.
-    joined = tmp_path / "cat.ts"
+    # must reach the callback as one line. The flagged packet is whole
+    # (more of its stream follows), so the file is marked in full.
+    joined, out = tmp_path / "cat.ts", tmp_path / "out.mp4"
     joined.write_bytes(b"".join(s.read_bytes() for s in ts_segments(tmp_path)))
     r = subprocess.run(
-        [sys.executable, "-c", LINES_CHILD, str(joined),
-         str(tmp_path / "out.mp4")],
+        [sys.executable, "-c", LINES_CHILD, str(joined), str(out)],
         env=dict(os.environ, WMARK_FFMPEG_LOG="1"), capture_output=True,
         text=True, check=True)
     status, *lines = r.stdout.splitlines()
-    assert int(status) == WM_ERR_CORRUPT
+    assert int(status) == WM_OK
     corrupt = [g for g in lines if "Packet corrupt" in g]
     assert corrupt and all(g.endswith(").") for g in corrupt)
     assert all(g.startswith("ffmpeg: [") for g in lines if g.startswith("ffmpeg"))
     assert "ffmpeg: ." not in lines
+    assert frames(out, 320, 180).shape[0] == 20
