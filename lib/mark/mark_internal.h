@@ -91,6 +91,10 @@ typedef struct wm__text_style {
 wm_status wm__text_render(wm_mark *m, const char *text,
 			  const wm__text_style *style, wm__raster *out);
 
+/* Whether `c` is shown as a colour emoji by default (Unicode's
+ * Emoji_Presentation property). */
+bool wm__emoji_presentation(uint32_t c);
+
 /*
  * The size in pixels of the block wm__text_render draws, from measurement
  * alone: the text is shaped once and kept in the mark, and wrapping at any

@@ -496,6 +496,58 @@ static void test_emoji_outline(void **state)
 	wm_mark_free(m);
 }
 
+/* Characters that are emoji by default come in colour without U+FE0F,
+ * and U+FE0E asks for their text form. */
+static void test_emoji_by_default(void **state)
+{
+	wm_mark *m = mark_with(NULL);
+	wm__text_style st = plain_style(40);
+	wm__raster bare, text_form;
+
+	(void)state;
+	if (!installed_font_has(0x1f600, true)) {
+		wm_mark_free(m);
+		skip();
+	}
+	render(m, "Hi \xf0\x9f\x98\x80", &st, &bare);
+	render(m, "Hi \xf0\x9f\x98\x80\xef\xb8\x8e", &st, &text_form);
+	assert_true(wm__canvas_has_color(&bare));
+	assert_false(wm__canvas_has_color(&text_form));
+	wm__canvas_free(&bare);
+	wm__canvas_free(&text_form);
+	wm_mark_free(m);
+}
+
+/* The built-in table agrees with Unicode's emoji-data.txt where Debian's
+ * unicode-data package installs it: every code point, both ways. */
+static void test_emoji_table(void **state)
+{
+	static char yes[0x110000];
+	FILE *f = fopen("/usr/share/unicode/emoji/emoji-data.txt", "r");
+	char line[512];
+	int n = 0;
+
+	(void)state;
+	if (!f)
+		skip();
+	while (fgets(line, sizeof(line), f)) {
+		unsigned a, b;
+
+		if (!strstr(line, "; Emoji_Presentation"))
+			continue;
+		if (sscanf(line, "%x..%x", &a, &b) != 2)
+			b = a;
+		for (unsigned c = a; c <= b && c < 0x110000; c++, n++)
+			yes[c] = 1;
+	}
+	fclose(f);
+	assert_true(n > 1000);
+	for (uint32_t c = 0; c < 0x110000; c++)
+		if (wm__emoji_presentation(c) != (yes[c] != 0))
+			fail_msg("U+%04X: table says %d", (unsigned)c,
+				 wm__emoji_presentation(c));
+}
+
 /* U+FE0F asks for the colour form of a character the text font has. */
 static void test_emoji_presentation(void **state)
 {
@@ -608,6 +660,8 @@ int main(void)
 	    cmocka_unit_test(test_fallback_cjk_and_emoji),
 	    cmocka_unit_test(test_emoji_presentation),
 	    cmocka_unit_test(test_emoji_outline),
+	    cmocka_unit_test(test_emoji_by_default),
+	    cmocka_unit_test(test_emoji_table),
 	    cmocka_unit_test(test_font_choice),
 	    cmocka_unit_test(test_speed_4k),
 	};
