@@ -237,6 +237,27 @@ static void x264_params(const wm__venc_in *in, AVDictionary **d)
 		av_dict_set(d, "x264-params", buf + 1, 0);
 }
 
+/*
+ * libvpx's VP8 has no constant quality mode: with a CRF it runs constrained
+ * quality, where the bit rate is a ceiling, and FFmpeg's wrapper picks 256
+ * kbit/s (with a warning) when none is given, which makes most video
+ * blocky. The ceiling here is generous so that the CRF decides: four times
+ * the input's rate, or 0.2 bit per pixel when that is unknown (12
+ * Mbit/s for 1920x1080 at 30 frames/s). A bit rate `b` in encoder-params
+ * is applied after this one and wins.
+ */
+static int64_t vp8_bit_rate_cap(const wm__venc_in *in)
+{
+	AVRational fps = in->frame_rate;
+	int64_t pixels = (int64_t)in->width * in->height;
+
+	if (in->in_bit_rate > 0)
+		return in->in_bit_rate * 4;
+	if (fps.num <= 0 || fps.den <= 0)
+		fps = (AVRational){30, 1};
+	return av_rescale(pixels, fps.num, (int64_t)fps.den * 5);
+}
+
 /* Quality, speed and codec-specific defaults. The caller's encoder-params
  * are already in `d` and win over everything here. */
 static void codec_settings(AVCodecContext *enc, const wm__venc_in *in,
@@ -258,7 +279,8 @@ static void codec_settings(AVCodecContext *enc, const wm__venc_in *in,
 		else
 			x264_params(in, d);
 	} else if (!strncmp(name, "libvpx", 6)) {
-		enc->bit_rate = 0;
+		enc->bit_rate = strcmp(name, "libvpx") ? 0
+						       : vp8_bit_rate_cap(in);
 		set_default(d, "crf", "32");
 		set_default(d, "deadline", preset[0] ? preset : "realtime");
 		set_default(d, "cpu-used", "8");

@@ -88,6 +88,7 @@ typedef struct wm__venc_in {
 	int height;
 	AVRational sar;
 	bool global_header;
+	int64_t in_bit_rate; /* the input video's bits per second; 0: unknown */
 } wm__venc_in;
 
 /*

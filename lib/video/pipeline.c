@@ -15,6 +15,16 @@
 
 #include "module.h"
 
+/* Frames an encoder may hold back before returning their packets (x264's
+ * lookahead and B-frames, libaom's lag) stay well below this. */
+#define DURATIONS 512
+
+/* A picture sent to the encoder: its time and how long it is shown. */
+typedef struct frame_time {
+	int64_t pts;
+	int64_t duration;
+} frame_time;
+
 typedef struct vjob {
 	wm_mark *mark;
 	const wm__options *opts;
@@ -35,6 +45,7 @@ typedef struct vjob {
 	int vout;	/* its output stream */
 	int *map;	/* input stream -> output stream, -1 when dropped */
 	int64_t *read;	/* packets read per input stream */
+	AVPacket **cues; /* per input stream: a subtitle awaiting its end */
 	unsigned nb_in; /* input streams known when the output was set up */
 	wm_orientation orient;
 	bool turn_pixels;
@@ -42,6 +53,8 @@ typedef struct vjob {
 	const wm__prepared *prep;
 	wm_frame prep_frame; /* geometry the mark was prepared for */
 	int64_t start_pts;
+	frame_time durations[DURATIONS]; /* ring of the latest pictures */
+	unsigned nb_sent;
 	int64_t packets_in;
 	int64_t done;
 	int64_t total;
@@ -254,6 +267,15 @@ static wm_status alloc_turned(vjob *j, int w, int h)
 	return WM_OK;
 }
 
+/* The video stream's bit rate, else the whole file's (Matroska and WebM
+ * record no per-stream rate), as an upper bound; 0 when neither is known. */
+static int64_t input_bit_rate(const vjob *j)
+{
+	int64_t r = j->ic->streams[j->vin]->codecpar->bit_rate;
+
+	return r > 0 ? r : (j->ic->bit_rate > 0 ? j->ic->bit_rate : 0);
+}
+
 static wm_status add_video_stream(vjob *j)
 {
 	AVStream *ist = j->ic->streams[j->vin], *ost;
@@ -269,6 +291,7 @@ static wm_status add_video_stream(vjob *j)
 	    .height = swap ? j->dec->width : j->dec->height,
 	    .sar = picture_sar(j),
 	    .global_header = j->oc->oformat->flags & AVFMT_GLOBALHEADER,
+	    .in_bit_rate = input_bit_rate(j),
 	};
 	wm_status s = wm__video_open_encoder(&in, &j->enc);
 
@@ -305,6 +328,19 @@ static wm_status add_streams(vjob *j)
 
 /* ---- header and metadata ------------------------------------------------- */
 
+/*
+ * FFmpeg's MOV muxer writes no `description` tag: of the two it keeps only
+ * `comment` (as QuickTime's description and comment atoms), so in MOV the
+ * comment carries the whole description, source type URL included, which
+ * is what probing looks for. MP4, Matroska and WebM keep both tags.
+ */
+static const char *comment_text(const vjob *j, const char *desc)
+{
+	if (!strcmp(j->oc->oformat->name, "mov"))
+		return desc;
+	return wm__vhost->mark_disclosure(j->mark);
+}
+
 static wm_status set_metadata(vjob *j)
 {
 	AVDictionary **md = &j->oc->metadata;
@@ -322,8 +358,7 @@ static wm_status set_metadata(vjob *j)
 		 "http://cv.iptc.org/newscodes/digitalsourcetype/%s)",
 		 wm__vhost->mark_disclosure(j->mark),
 		 wm__vhost->opt_str(j->opts, WM_OPT_SOURCE_TYPE));
-	if (av_dict_set(md, "comment", wm__vhost->mark_disclosure(j->mark), 0) <
-		0 ||
+	if (av_dict_set(md, "comment", comment_text(j, desc), 0) < 0 ||
 	    av_dict_set(md, "description", desc, 0) < 0)
 		return no_memory(j);
 	return WM_OK;
@@ -503,6 +538,35 @@ static wm_status mark_picture(vjob *j, AVFrame **f, int64_t pts)
 
 /* ---- the packet loop ----------------------------------------------------- */
 
+/*
+ * FFmpeg 5.1's encoders return packets without a duration, and the MP4
+ * muxer then guesses how long the last picture is shown (0.205 s instead of
+ * 0.196 s for a three-frame clip). The input's durations, looked up by
+ * time stamp, keep each picture's as it was. The encoder's time base is
+ * the input stream's, so the times compare as they are.
+ */
+static void remember_duration(vjob *j, int64_t pts, int64_t duration)
+{
+	frame_time *t = &j->durations[j->nb_sent++ % DURATIONS];
+
+	t->pts = pts;
+	t->duration = duration;
+}
+
+static int64_t duration_of(const vjob *j, int64_t pts)
+{
+	unsigned n = j->nb_sent < DURATIONS ? j->nb_sent : DURATIONS;
+
+	for (unsigned k = 1; k <= n; k++) {
+		const frame_time *t =
+		    &j->durations[(j->nb_sent - k) % DURATIONS];
+
+		if (t->pts == pts)
+			return t->duration > 0 ? t->duration : 0;
+	}
+	return 0;
+}
+
 static wm_status drain_encoder(vjob *j)
 {
 	AVStream *ost = j->oc->streams[j->vout];
@@ -510,6 +574,8 @@ static wm_status drain_encoder(vjob *j)
 
 	while ((r = avcodec_receive_packet(j->enc, j->epkt)) >= 0) {
 		j->epkt->stream_index = j->vout;
+		if (j->epkt->duration <= 0 && j->epkt->pts != AV_NOPTS_VALUE)
+			j->epkt->duration = duration_of(j, j->epkt->pts);
 		av_packet_rescale_ts(j->epkt, j->enc->time_base,
 				     ost->time_base);
 		r = av_interleaved_write_frame(j->oc, j->epkt);
@@ -573,6 +639,7 @@ static wm_status process_frame(vjob *j, AVFrame *f)
 	if (s == WM_OK)
 		s = mark_picture(j, &out, pts);
 	out->pict_type = AV_PICTURE_TYPE_NONE;
+	remember_duration(j, pts, f->pkt_duration);
 	if (s == WM_OK)
 		s = encode(j, out);
 	return s == WM_OK ? report_progress(j) : s;
@@ -604,22 +671,85 @@ static wm_status decode(vjob *j, const AVPacket *pkt)
 	}
 }
 
-static wm_status copy_packet(vjob *j, AVPacket *pkt)
+static wm_status write_copy(vjob *j, AVPacket *pkt)
 {
 	int to = j->map[pkt->stream_index];
 	int r;
 
-	if (to < 0)
-		return WM_OK;
 	av_packet_rescale_ts(pkt, j->ic->streams[pkt->stream_index]->time_base,
 			     j->oc->streams[to]->time_base);
 	pkt->stream_index = to;
 	pkt->pos = -1;
 	r = av_interleaved_write_frame(j->oc, pkt);
+	av_packet_unref(pkt);
 	if (r < 0)
 		return wm__verr_av(WM_ERR_IO, r, "%s: cannot write",
 				   j->out.final_path);
 	return WM_OK;
+}
+
+/*
+ * FFmpeg 5.1's MP4 demuxer gives the subtitles of a fragmented file no
+ * durations, and its MP4 muxer reads a subtitle without one as shown for
+ * no time at all (it fills the gap to the next one with an empty cue), so
+ * copied as they come the cues of such a file would never show. A cue
+ * lasts until the next one of its stream (the MP4 definition), so it is
+ * held until that one arrives; the last lasts until the input's end.
+ */
+static bool needs_end(const vjob *j, const AVPacket *pkt)
+{
+	const AVStream *st = j->ic->streams[pkt->stream_index];
+
+	return j->mov_family && pkt->duration <= 0 &&
+	       pkt->dts != AV_NOPTS_VALUE &&
+	       st->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE;
+}
+
+static bool holds_cue(const vjob *j, unsigned i)
+{
+	return j->cues[i] && j->cues[i]->dts != AV_NOPTS_VALUE;
+}
+
+static wm_status copy_packet(vjob *j, AVPacket *pkt)
+{
+	AVPacket **cue = &j->cues[pkt->stream_index];
+	wm_status s = WM_OK;
+
+	if (j->map[pkt->stream_index] < 0)
+		return WM_OK;
+	if (holds_cue(j, pkt->stream_index)) {
+		if (pkt->dts != AV_NOPTS_VALUE && pkt->dts > (*cue)->dts)
+			(*cue)->duration = pkt->dts - (*cue)->dts;
+		s = write_copy(j, *cue);
+	}
+	if (s != WM_OK || !needs_end(j, pkt))
+		return s != WM_OK ? s : write_copy(j, pkt);
+	if (!*cue && !(*cue = av_packet_alloc()))
+		return no_memory(j);
+	av_packet_move_ref(*cue, pkt);
+	return WM_OK;
+}
+
+/* The last cue of each subtitle stream, shown until the input's end. */
+static wm_status copy_last_cues(vjob *j)
+{
+	wm_status s = WM_OK;
+
+	for (unsigned i = 0; s == WM_OK && i < j->nb_in; i++) {
+		const AVStream *st = j->ic->streams[i];
+		AVPacket *cue = j->cues[i];
+		int64_t end;
+
+		if (!holds_cue(j, i))
+			continue;
+		end = st->duration > 0 && st->start_time != AV_NOPTS_VALUE
+			  ? st->start_time + st->duration
+			  : AV_NOPTS_VALUE;
+		if (end != AV_NOPTS_VALUE && end > cue->dts)
+			cue->duration = end - cue->dts;
+		s = write_copy(j, cue);
+	}
+	return s;
 }
 
 /* A container index that promises more video than the file holds means
@@ -722,6 +852,8 @@ static wm_status run(vjob *j)
 		s = check_complete(j, r);
 	if (s == WM_OK)
 		s = encode(j, NULL);
+	if (s == WM_OK)
+		s = copy_last_cues(j);
 	if (s == WM_OK && (r = av_write_trailer(j->oc)) < 0)
 		return wm__verr_av(WM_ERR_IO, r, "%s: cannot finish",
 				   j->out.final_path);
@@ -752,7 +884,8 @@ static wm_status open_output(vjob *j, const char *out)
 	j->turn_pixels = j->orient != WM_ORIENT_NORMAL && !j->mov_family;
 	j->map = wm__vhost->malloc(j->ic->nb_streams * sizeof(int));
 	j->read = wm__vhost->calloc(j->ic->nb_streams, sizeof(int64_t));
-	if (!j->map || !j->read)
+	j->cues = wm__vhost->calloc(j->ic->nb_streams, sizeof(AVPacket *));
+	if (!j->map || !j->read || !j->cues)
 		return no_memory(j);
 	j->nb_in = j->ic->nb_streams;
 	for (unsigned i = 0; i < j->ic->nb_streams; i++)
@@ -825,8 +958,11 @@ static void teardown(vjob *j)
 		avio_closep(&j->oc->pb);
 	avformat_free_context(j->oc);
 	avformat_close_input(&j->ic);
+	for (unsigned i = 0; j->cues && i < j->nb_in; i++)
+		av_packet_free(&j->cues[i]);
 	wm__vhost->free(j->map);
 	wm__vhost->free(j->read);
+	wm__vhost->free(j->cues);
 }
 
 /* For benchmarks: the share of the job spent marking, and copying the

@@ -63,12 +63,23 @@ static void describe_colour(const AVCodecParameters *p,
 		 trc);
 }
 
+/* The source type URL in a tag, or NULL. */
+static const char *source_type_url(const AVFormatContext *ic, const char *key)
+{
+	const AVDictionaryEntry *e = av_dict_get(ic->metadata, key, NULL, 0);
+
+	return e ? strstr(e->value, SOURCE_TYPE_URL) : NULL;
+}
+
+/* Marking writes the disclosure with its source type URL into
+ * `description`, and in MOV (whose muxer drops `description`) into
+ * `comment`. */
 static void read_disclosure(const AVFormatContext *ic, wm_media_info *info)
 {
-	const AVDictionaryEntry *e =
-	    av_dict_get(ic->metadata, "description", NULL, 0);
-	const char *url = e ? strstr(e->value, SOURCE_TYPE_URL) : NULL;
+	const char *url = source_type_url(ic, "description");
 
+	if (!url)
+		url = source_type_url(ic, "comment");
 	if (!url)
 		return;
 	info->has_disclosure = 1;

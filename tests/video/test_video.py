@@ -944,3 +944,146 @@ def test_ffmpeg_lines_arrive_whole_and_joined_ts_is_marked(tmp_path):
     assert all(g.startswith("ffmpeg: [") for g in lines if g.startswith("ffmpeg"))
     assert "ffmpeg: ." not in lines
     assert frames(out, 320, 180).shape[0] == 20
+
+
+# ---- disclosure read back from every container written ----------------------
+
+
+def wmark_program():
+    prog = pathlib.Path(os.environ.get("WMARK_BUILD_ROOT", "")) / "tools" / \
+        "wmark"
+    return prog if prog.is_file() else None
+
+
+@pytest.mark.parametrize("clip,fmt", [
+    ("h264_aac.mp4", "mp4"), ("h264_aac.mp4", "mov"),
+    ("h264_aac.mp4", "mkv"), ("vp9_opus.webm", "webm")])
+def test_disclosure_read_back_so_marked_files_are_skipped(clips, tmp_path,
+                                                          clip, fmt):
+    # FFmpeg's MOV muxer drops the `description` tag: a MOV output once
+    # probed as unmarked, and --skip-marked marked it a second time.
+    out = tmp_path / f"out.{fmt}"
+    assert mark(clips / clip, out, fmt=fmt) == (WM_OK, "")
+    tags = probe(out)["format"]["tags"]
+    assert any("digitalsourcetype/trainedAlgorithmicMedia" in v
+               for v in tags.values())
+    info = MediaInfo(size=ctypes.sizeof(MediaInfo))
+    assert lib().wm_probe_file(str(out).encode(), ctypes.byref(info)) == 0
+    assert info.format == fmt.encode()
+    assert info.has_disclosure == 1
+    assert info.source_type == b"trainedAlgorithmicMedia"
+
+    prog = wmark_program()
+    if prog is None:
+        pytest.skip("the wmark program is not built")
+    again = tmp_path / "again"
+    r = subprocess.run([str(prog), "--skip-marked", str(out), "-o",
+                        str(again)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "already carries the disclosure" in r.stderr
+    assert not again.exists() or not any(again.iterdir())
+
+
+def test_phone_mov_read_back_as_marked(corpus, tmp_path):
+    out = tmp_path / "out.mov"
+    assert mark(corpus / "iphone_rotated.mov", out) == (WM_OK, "")
+    info = MediaInfo(size=ctypes.sizeof(MediaInfo))
+    assert lib().wm_probe_file(str(out).encode(), ctypes.byref(info)) == 0
+    assert info.format == b"mov" and info.has_disclosure == 1
+
+
+# ---- VP8 bit rate -------------------------------------------------------------
+
+
+VP8_CHILD = r"""
+import ctypes, os, sys
+lib = ctypes.CDLL(os.environ["WMARK_LIBRARY"])
+LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
+got = []
+cb = LOG(lambda user, level, msg: got.append(msg.decode()))
+lib.wm_set_log_callback.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+lib.wm_set_log_callback(cb, None)
+m = ctypes.c_void_p()
+lib.wm_mark_new(ctypes.byref(m))
+for kv in sys.argv[3:]:
+    assert lib.wm_mark_set(m, kv.encode(), None) == 0, kv
+s = lib.wm_mark_file(m, sys.argv[1].encode(), sys.argv[2].encode(), None)
+print(s)
+for g in got:
+    print(g)
+"""
+
+
+def mark_vp8_logged(src, out, *options):
+    """Marks in a child process that routes FFmpeg's messages to the log
+    callback; returns the messages."""
+    r = subprocess.run(
+        [sys.executable, "-c", VP8_CHILD, str(src), str(out), "threads=2",
+         *options], env=dict(os.environ, WMARK_FFMPEG_LOG="1"),
+        capture_output=True, text=True, check=True)
+    status, *lines = r.stdout.splitlines()
+    assert int(status) == WM_OK
+    return lines
+
+
+def bit_rate(path):
+    return int(probe(path)["format"]["bit_rate"])
+
+
+@pytest.fixture(scope="module")
+def vp8_clip(tmp_path_factory):
+    src = tmp_path_factory.mktemp("vp8") / "vp8.webm"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30",
+           "-frames:v", str(N), "-pix_fmt", "yuv420p", "-c:v", "libvpx",
+           "-deadline", "realtime", "-cpu-used", "8", "-threads", "2",
+           "-b:v", "1500k", "-crf", "10", str(src))
+    return src
+
+
+def test_vp8_bit_rate_follows_the_crf(vp8_clip, tmp_path):
+    # libvpx's VP8 caps constrained quality at 256 kbit/s when given no
+    # bit rate: whatever the CRF, the output came out at a quarter of the
+    # input's rate, blocky.
+    out = tmp_path / "out.webm"
+    lines = mark_vp8_logged(vp8_clip, out, "crf=20")
+    assert probe(out)["streams"][0]["codec_name"] == "vp8"
+    assert 0.6 < bit_rate(out) / bit_rate(vp8_clip) < 3
+    assert not [g for g in lines if "Bitrate not specified" in g]
+    assert frames(out, W, H).shape[0] == N
+
+
+def test_vp8_bit_rate_of_the_encoder_params_wins(vp8_clip, tmp_path):
+    out = tmp_path / "out.webm"
+    mark_vp8_logged(vp8_clip, out, "crf=20", "encoder-params=b=200k")
+    assert bit_rate(out) < 0.4 * bit_rate(vp8_clip)
+
+
+def test_last_frame_keeps_its_duration(corpus, tmp_path):
+    # The encoder returns packets without durations, and the MP4 muxer
+    # then guessed the last picture's: 0.196 s of video became 0.205 s.
+    src, out = corpus / "android_90rotation.mp4", tmp_path / "out.mp4"
+    assert mark(src, out) == (WM_OK, "")
+    durations = [(s["codec_type"], s["duration"])
+                 for s in probe(src)["streams"]]
+    assert [(s["codec_type"], s["duration"])
+            for s in probe(out)["streams"]] == durations
+
+
+def test_subtitles_of_fragmented_mp4_keep_their_times(tmp_path):
+    # FFmpeg's demuxer gives these cues no duration; copied as they came,
+    # the MP4 muxer showed each for no time at all.
+    srt, src = tmp_path / "s.srt", tmp_path / "frag.mp4"
+    out = tmp_path / "out.mp4"
+    srt.write_text("1\n00:00:00,100 --> 00:00:00,400\nhello\n\n"
+                   "2\n00:00:00,600 --> 00:00:00,900\nworld\n")
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25", "-i",
+           str(srt), "-frames:v", "25", "-pix_fmt", "yuv420p", "-c:v",
+           "libx264", "-preset", "ultrafast", "-threads", "2", "-c:s",
+           "mov_text", "-movflags", "frag_keyframe+empty_moov", str(src))
+    assert mark(src, out) == (WM_OK, "")
+    cues = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(out), "-map",
+         "0:s", "-f", "srt", "-"], check=True, capture_output=True,
+        text=True).stdout
+    assert cues.split() == srt.read_text().split()
+    assert frames(out, 160, 90).shape[0] == 25
