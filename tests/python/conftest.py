@@ -64,3 +64,16 @@ def rss_kib():
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+# EXIF Orientation n: how the stored pixels are turned for display
+# (SHOW[n]) and back (STORE[n]), on HxW or HxWxC arrays.
+def _swap(a):
+    return a.swapaxes(0, 1)
+
+
+SHOW = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1], 5: _swap, 6: lambda a: _swap(a)[:, ::-1],
+        7: lambda a: _swap(a[::-1, ::-1]), 8: lambda a: _swap(a)[::-1]}
+STORE = dict(SHOW)
+STORE[6], STORE[8] = SHOW[8], SHOW[6]

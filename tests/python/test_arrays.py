@@ -159,3 +159,27 @@ def test_explicit_layout_must_fit():
         wmark.Mark().apply(picture(H, W, 3), layout="RGBX")
     with pytest.raises(ValueError, match="does not fit"):
         wmark.Mark().apply(a, layout="NV12")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orientation_marks_the_shown_picture(orientation):
+    """With an EXIF orientation the stored pixels get the mark the shown
+    picture would get: at its bottom-right corner, upright."""
+    from conftest import SHOW, STORE
+
+    arr = picture(240, 320)
+    assert np.array_equal(STORE[orientation](SHOW[orientation](arr)), arr)
+    mark = wmark.Mark()
+    got = mark.apply(arr, orientation=orientation)
+    want = STORE[orientation](mark.apply(SHOW[orientation](arr)))
+    np.testing.assert_array_equal(got, want)
+    if orientation != 1:
+        assert not np.array_equal(got, mark.apply(arr))
+
+
+@pytest.mark.parametrize("value", [0, 9, -1, None, "x"])
+def test_orientation_out_of_range_means_as_stored(value):
+    arr = picture(120, 160)
+    mark = wmark.Mark()
+    np.testing.assert_array_equal(mark.apply(arr, orientation=value),
+                                  mark.apply(arr))

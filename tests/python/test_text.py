@@ -115,3 +115,113 @@ def test_chat_without_assistant_and_custom_roles():
         "a\n\nAI-generated"
     with pytest.raises(TypeError):
         wmark.disclose_chat("not a history")
+
+
+# OpenAI chat completions: an assistant turn that calls tools has content
+# None (or "") and tool_calls; the tool results follow as "tool" messages.
+CALL = {"id": "call_1", "type": "function",
+        "function": {"name": "weather", "arguments": "{}"}}
+
+
+def count_calls(history):
+    return sum(len(m.get("tool_calls") or []) for m in history)
+
+
+def test_openai_tool_call_not_copied_nor_split():
+    pending = [{"role": "user", "content": "weather?"},
+               {"role": "assistant", "content": None, "tool_calls": [CALL]}]
+    out = wmark.disclose_chat(pending)
+    assert out == pending and count_calls(out) == 1
+
+    answered = pending + [
+        {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+        {"role": "assistant", "content": "It is sunny.", "id": "m2"}]
+    out = wmark.disclose_chat(answered)
+    assert out[:3] == answered[:3]  # call and result stay together
+    assert out[3] == {"role": "assistant", "id": "m2",
+                      "content": "It is sunny.\n\nAI-generated"}
+    assert count_calls(out) == 1 and len(out) == 4
+
+
+def test_openai_empty_content_calls_and_earlier_answer():
+    hist = [{"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "Hello."},
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": "", "tool_calls": [CALL]},
+            {"role": "assistant", "content": None, "name": "bot",
+             "function_call": {"name": "weather", "arguments": "{}"}}]
+    out = wmark.disclose_chat(hist)
+    assert out[3:] == hist[3:] and count_calls(out) == 1
+    assert out[1] == {"role": "assistant", "content": "Hello.\n\nAI-generated"}
+
+
+def test_disclosure_message_copies_nothing_but_role():
+    """After an answer without text, the disclosure is a message of its
+    own holding role and content only."""
+    image_only = {"role": "assistant", "name": "painter", "id": "m7",
+                  "tool_calls": [CALL], "refusal": None,
+                  "content": [{"type": "image_url",
+                               "image_url": {"url": "data:,"}}]}
+    out = wmark.disclose_chat([{"role": "user", "content": "draw"},
+                               image_only])
+    assert out[1] is image_only
+    assert out[2] == {"role": "assistant", "content": "AI-generated"}
+    assert count_calls(out) == 1
+    assert wmark.disclose_chat(out) == out
+
+
+def test_gradio_messages_metadata_not_copied():
+    """Gradio "messages" histories: dicts from the browser carry metadata
+    (a "title" shows the message as a tool log) and options."""
+    hist = [{"role": "user", "content": "draw", "metadata": None,
+             "options": None},
+            {"role": "assistant", "content": {"path": "a.png"},
+             "metadata": {"title": "Used tool paint", "id": 3},
+             "options": [{"value": "again"}]}]
+    out = wmark.disclose_chat(hist)
+    assert out[:2] == hist
+    assert out[2] == {"role": "assistant", "content": "AI-generated"}
+    assert wmark.disclose_chat(out) == out
+
+
+@dataclasses.dataclass
+class GradioChatMessage:
+    """The fields of Gradio's ChatMessage (no gradio needed)."""
+    content: object
+    role: str = "assistant"
+    metadata: dict = dataclasses.field(default_factory=dict)
+    options: list = dataclasses.field(default_factory=list)
+
+
+def test_gradio_chat_message_objects_metadata_not_copied():
+    answer = GradioChatMessage(content={"path": "a.png"},
+                               metadata={"title": "Used tool paint"},
+                               options=[{"value": "again"}])
+    out = wmark.disclose_chat([GradioChatMessage("draw", "user"), answer])
+    assert out[1] is answer and len(out) == 3
+    added = out[2]
+    assert type(added) is GradioChatMessage
+    assert (added.role, added.content) == ("assistant", "AI-generated")
+    assert added.metadata == {} and added.options == []
+    assert wmark.disclose_chat(out) == out
+
+
+def test_message_object_without_keyword_constructor():
+    class Msg:
+        def __init__(self, role, content, extra):
+            self.role, self.content, self.extra = role, content, extra
+
+    out = wmark.disclose_chat([Msg("assistant", {"path": "a.png"}, "x")])
+    assert out[1] == {"role": "assistant", "content": "AI-generated"}
+
+
+def test_answer_without_text_gets_clean_disclosure_message():
+    """An OpenAI audio answer (content None, no tool call) is an answer:
+    the disclosure follows it, without its audio, id or name."""
+    audio = {"role": "assistant", "content": None, "name": "bot",
+             "audio": {"id": "audio_1", "transcript": "Hello."}}
+    hist = [{"role": "user", "content": "say hi"}, audio]
+    out = wmark.disclose_chat(hist)
+    assert out[:2] == hist
+    assert out[2] == {"role": "assistant", "content": "AI-generated"}
+    assert wmark.disclose_chat(out) == out

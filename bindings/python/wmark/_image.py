@@ -172,14 +172,28 @@ def _is_pil(obj: Any) -> bool:
     return image_mod is not None and isinstance(obj, image_mod.Image)
 
 
-def _pil_direct(img: Any, mark: Mark, in_place: bool) -> Any:
+_EXIF_ORIENTATION = 0x0112
+
+
+def _pil_orientation(img: Any) -> int:
+    """The EXIF Orientation the image is shown with (1 when it has none
+    or its EXIF cannot be read: the pixels are then marked as stored)."""
+    try:
+        value = img.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # a damaged EXIF block must not stop the marking
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _pil_direct(img: Any, mark: Mark, in_place: bool,
+                orientation: int) -> Any:
     import numpy as np
     from PIL import Image
 
     layout, premultiplied = _PIL_DIRECT[img.mode]
     arr = np.array(img)  # a fresh, writable, C-contiguous copy
     mark.apply(arr, in_place=True, premultiplied=premultiplied,
-               layout=layout)
+               layout=layout, orientation=orientation)
     if in_place:
         img.frombytes(arr.tobytes())
         return img
@@ -188,7 +202,7 @@ def _pil_direct(img: Any, mark: Mark, in_place: bool) -> Any:
     return out
 
 
-def _pil_int32(img: Any, mark: Mark) -> Any:
+def _pil_int32(img: Any, mark: Mark, orientation: int) -> Any:
     """Mode I: marked at 16 bits (values clipped to 0..65535 for the
     working copy only)."""
     import numpy as np
@@ -196,23 +210,24 @@ def _pil_int32(img: Any, mark: Mark) -> Any:
 
     orig = np.asarray(img)
     work = np.clip(orig, 0, 65535).astype(np.uint16)
-    marked = mark.apply(work)
+    marked = mark.apply(work, orientation=orientation)
     changed = marked != work
     return Image.fromarray(np.where(changed, marked.astype(orig.dtype),
                                     orig), "I")
 
 
-def _pil_converted(img: Any, mark: Mark, in_place: bool) -> Any:
+def _pil_converted(img: Any, mark: Mark, in_place: bool,
+                   orientation: int) -> Any:
     import numpy as np
     from PIL import Image
 
     if img.mode == "I":
-        back = _pil_int32(img, mark)
+        back = _pil_int32(img, mark, orientation)
         target = img if in_place else img.copy()
         target.paste(back)
         return target
     work = np.array(img.convert(_PIL_CONVERTED[img.mode]))
-    marked = mark.apply(work)
+    marked = mark.apply(work, orientation=orientation)
     changed = marked != work
     if changed.ndim == 3:
         changed = changed.any(axis=2)
@@ -225,26 +240,31 @@ def _pil_converted(img: Any, mark: Mark, in_place: bool) -> Any:
     return target
 
 
-def _pil_palette(img: Any, mark: Mark) -> Any:
+def _pil_palette(img: Any, mark: Mark, orientation: int) -> Any:
     """P and PA: a palette cannot hold the mark's anti-aliased edges, so
     the result is RGBA when the image has transparency, else RGB."""
     transparent = img.mode == "PA" or "transparency" in img.info or (
         img.palette is not None and img.palette.mode == "RGBA")
     work = img.convert("RGBA" if transparent else "RGB")
-    return _pil_direct(work, mark, in_place=True)
+    return _pil_direct(work, mark, True, orientation)
 
 
 def mark_pil(img: Any, mark: Mark, in_place: bool) -> Any:
+    """Marks a PIL image where it is seen: a JPEG, WebP or TIFF whose
+    EXIF Orientation turns or mirrors it for display gets the mark at
+    the shown corner and upright, in the stored pixels (the EXIF, and
+    so the turn on display, is kept)."""
     img.load()
+    orientation = _pil_orientation(img)
     if img.mode in _PIL_DIRECT:
-        return _pil_direct(img, mark, in_place)
+        return _pil_direct(img, mark, in_place, orientation)
     if img.mode in _PIL_CONVERTED:
-        return _pil_converted(img, mark, in_place)
+        return _pil_converted(img, mark, in_place, orientation)
     if img.mode in ("P", "PA"):
         if in_place:
             raise ValueError(f"PIL image of mode {img.mode}: cannot be "
                              "marked in place (the result is RGB or RGBA)")
-        return _pil_palette(img, mark)
+        return _pil_palette(img, mark, orientation)
     raise UnsupportedError(f"PIL image of mode {img.mode}: not supported "
                            "(convert it to RGB or RGBA first)")
 
@@ -269,7 +289,9 @@ def mark_image(image: ImageLike, *, in_place: bool = False,
       L, RGB or 16-bit copy and only the pixels the mark touches are
       converted back. P and PA come back as RGBA when they have
       transparency, else RGB (a palette cannot hold anti-aliased edges).
-      ``img.info`` is kept.
+      ``img.info`` is kept. An EXIF Orientation (``img.getexif()``) is
+      honoured: the mark lands at the corner where the image is shown and
+      reads upright there, while the pixels stay stored as they were.
     - bytes, bytearray or memoryview of an encoded image: the encoded,
       marked image (bytes; bytearray for a bytearray), with the
       disclosure in its metadata.
@@ -295,7 +317,8 @@ def image_to_file(image: ImageLike, *, dst: Optional[PathLike] = None,
     """Marks a numpy array, PIL image, bytes or path and writes the result
     to a file carrying the disclosure in its metadata; returns the path.
     Arrays and PIL images are encoded as PNG (lossless) unless the
-    "format" option names another format."""
+    "format" option names another format; a PIL image with an EXIF
+    Orientation is written turned as it is shown."""
     if isinstance(image, (str, os.PathLike)):
         return os.fsdecode(mark_file(image, dst, **options))
     data = _encode(image)
@@ -318,12 +341,28 @@ def _encode(image: Any) -> bytes:
 
     if not _is_pil(image):
         image = Image.fromarray(_as_pil_array(image))
+    image = _upright(image)
     if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "P", "I;16", "I"):
         image = image.convert("RGBA" if "A" in image.mode or "a" in
                               image.mode else "RGB")
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
+
+
+def _upright(image: Any) -> Any:
+    """The image turned as its EXIF Orientation shows it. The PNG written
+    from it carries no EXIF, so it must hold the pixels as shown (and the
+    mark is then placed on the shown picture)."""
+    from PIL import Image
+
+    turns = {2: Image.Transpose.FLIP_LEFT_RIGHT,
+             3: Image.Transpose.ROTATE_180,
+             4: Image.Transpose.FLIP_TOP_BOTTOM,
+             5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270,
+             7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+    turn = turns.get(_pil_orientation(image))
+    return image if turn is None else image.transpose(turn)
 
 
 def _as_pil_array(arr: Any) -> Any:

@@ -59,7 +59,18 @@ def _addressable(arr: "np.ndarray") -> bool:
     return arr.ndim == 2 or c == 1 or arr.strides[2] == item
 
 
-def _frame(arr: "np.ndarray", layout: str, premultiplied: bool) -> Frame:
+def _orientation(value: Any) -> int:
+    """An EXIF Orientation value (1-8); anything else (missing, 0, out of
+    range) means the pixels are shown as stored."""
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _frame(arr: "np.ndarray", layout: str, premultiplied: bool,
+           orientation: int = 1) -> Frame:
     f = Frame()
     f.size = ctypes.sizeof(Frame)
     f.height, f.width = int(arr.shape[0]), int(arr.shape[1])
@@ -68,6 +79,7 @@ def _frame(arr: "np.ndarray", layout: str, premultiplied: bool) -> Frame:
         else _lib.ALPHA_STRAIGHT
     f.planes[0] = arr.ctypes.data
     f.strides[0] = arr.strides[0]
+    f.orientation = _orientation(orientation)
     return f
 
 
@@ -162,7 +174,8 @@ class Mark:
 
     def apply(self, array: "np.ndarray", *, in_place: bool = False,
               time: float = 0.0, premultiplied: bool = False,
-              layout: Optional[str] = None) -> "np.ndarray":
+              layout: Optional[str] = None,
+              orientation: int = 1) -> "np.ndarray":
         """Marks a numpy image (HxW, HxWx2, HxWx3 or HxWx4; uint8 or
         uint16, marked at the dtype's full scale) and returns it.
 
@@ -173,6 +186,10 @@ class Mark:
         C-contiguous array is returned and the input is left alone.
         ``premultiplied`` says that the alpha channel is premultiplied;
         ``layout`` overrides the pixel layout (e.g. "RGBX").
+        ``orientation`` is the EXIF Orientation (1-8) with which the
+        array is shown: the mark is placed and drawn upright in the shown
+        picture and mapped back into the stored pixels (other values mean
+        1, shown as stored).
         """
         import numpy as np
 
@@ -189,11 +206,12 @@ class Mark:
             raise ValueError("read-only array: cannot mark in place "
                              "(pass in_place=False for a marked copy)")
         if in_place and _addressable(array):
-            self._apply_frame(array, name, premultiplied, time)
+            self._apply_frame(array, name, premultiplied, time,
+                              orientation)
             return array
         work = np.array(array, dtype=array.dtype.newbyteorder("="),
                         order="C", copy=True)
-        self._apply_frame(work, name, premultiplied, time)
+        self._apply_frame(work, name, premultiplied, time, orientation)
         if in_place:
             array[...] = work
             return array
@@ -201,10 +219,11 @@ class Mark:
             array.dtype)
 
     def _apply_frame(self, arr: "np.ndarray", layout: str,
-                     premultiplied: bool, time: float) -> None:
+                     premultiplied: bool, time: float,
+                     orientation: int = 1) -> None:
         if arr.shape[0] == 0 or arr.shape[1] == 0:
             raise ValueError(f"empty image array of shape {arr.shape}")
-        frame = _frame(arr, layout, premultiplied)
+        frame = _frame(arr, layout, premultiplied, orientation)
         check(fn.mark_apply(self._live(), ctypes.byref(frame),
                             float(time)))
 

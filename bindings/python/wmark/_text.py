@@ -52,6 +52,38 @@ def _with_content(msg: Any, content: Any) -> Any:
     return new
 
 
+def _field(msg: Any, name: str) -> Any:
+    if isinstance(msg, dict):
+        return msg.get(name)
+    return getattr(msg, name, None)
+
+
+def _only_calls_tools(msg: Any, content: Any) -> bool:
+    """An OpenAI-style assistant message that asks for tool (or function)
+    calls and shows no content of its own."""
+    empty = content is None or (isinstance(content, (str, list))
+                                and len(content) == 0)
+    return empty and bool(_field(msg, "tool_calls")
+                          or _field(msg, "function_call"))
+
+
+def _disclosure_message(msg: Any, block: str) -> Any:
+    """A message of its own holding the disclosure after msg, of msg's
+    role and kind. Nothing else is taken from msg: its tool calls,
+    function call, name, id or metadata (a Gradio "title" turns a message
+    into a tool log) describe msg, and copied onto the disclosure they
+    would repeat a tool call or hide the disclosure in a log."""
+    role = _role(msg)
+    if isinstance(msg, dict):
+        return {"role": role, "content": block}
+    try:
+        # Message classes such as Gradio's ChatMessage take role and
+        # content and give every other field its default.
+        return type(msg)(role=role, content=block)
+    except Exception:
+        return {"role": role, "content": block}
+
+
 def _is_message(m: Any) -> bool:
     return isinstance(m, dict) and "role" in m or (
         hasattr(m, "role") and hasattr(m, "content"))
@@ -95,6 +127,11 @@ def _disclose_messages(history: list, roles: Tuple[str, ...],
         if _role(msg) not in roles:
             continue
         content = _content(msg)
+        if _only_calls_tools(msg, content):
+            # Not an answer; and a message inserted after it would come
+            # between the call and the tool results, which the API
+            # rejects.
+            continue
         if isinstance(content, str):
             out[i] = _with_content(msg, disclose_text(content, **options))
             return out
@@ -109,7 +146,7 @@ def _disclose_messages(history: list, roles: Tuple[str, ...],
         if i + 1 < len(out) and _role(out[i + 1]) == _role(msg) and \
                 _content(out[i + 1]) == block:
             return out
-        out.insert(i + 1, _with_content(msg, block))
+        out.insert(i + 1, _disclosure_message(msg, block))
         return out
     return out
 
@@ -137,17 +174,21 @@ History = TypeVar("History", bound=Union[list, tuple])
 def disclose_chat(history: History, *, roles: Sequence[str] = ("assistant",),
                   **options: Any) -> History:
     """Adds the disclosure once, at the end of a chat history: to the last
-    message whose role is in ``roles``.
+    message whose role is in ``roles``. OpenAI assistant messages that only
+    call tools (``tool_calls`` or ``function_call`` with content None or
+    empty) are not answers and are passed over.
 
     ``history`` is a list (or tuple) of role/content messages (dicts such
     as ``{"role": "assistant", "content": "..."}``, or objects with
     ``role`` and ``content`` attributes such as Gradio's ChatMessage), or
     Gradio's older list of ``[user, assistant]`` pairs. A text content is
     disclosed with disclose_text (so a history disclosed twice is
-    unchanged); for a list of content parts the last text part is; a file
-    or component answer is followed by a message holding the disclosure
-    alone. Earlier messages are left as they are; the input is not
-    modified, a new list is returned.
+    unchanged); for a list of content parts the last text part is; an
+    answer without text (a file, a component, parts without text, content
+    None such as an audio answer) is followed by a message holding the
+    disclosure alone (role and content only: no tool calls, name, id,
+    audio or metadata of the answer are copied). Earlier messages are left
+    as they are; the input is not modified, a new list is returned.
     """
     if not isinstance(history, (list, tuple)):
         raise TypeError("disclose_chat: history must be a list of messages")
