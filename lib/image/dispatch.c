@@ -290,6 +290,19 @@ static wm_status take_buffer(char *buf, size_t size, void **out,
 	return WM_OK;
 }
 
+/* Inputs in memory or streams must be still images. */
+static wm_status refuse_in_memory(const wm__image *im, wm__sniff sn)
+{
+	if (sn.kind == WM__IMG_VIDEO)
+		return wm__error(WM_ERR_UNSUPPORTED,
+				 "%s: a video (%s); videos are marked from "
+				 "files",
+				 im->name, sn.name);
+	if (sn.kind >= WM__IMG_VIDEO || sn.kind == WM__IMG_UNKNOWN)
+		return refuse(im, sn, im->in);
+	return WM_OK;
+}
+
 static wm_status mark_memory_named(wm_mark *m, const char *name, const void *in,
 				   size_t in_size, void **out, size_t *out_size,
 				   const wm_job *job)
@@ -305,13 +318,8 @@ static wm_status mark_memory_named(wm_mark *m, const char *name, const void *in,
 	if (!im.in)
 		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", name);
 	sn = wm__image_sniff(im.in);
-	if (sn.kind == WM__IMG_VIDEO)
-		s = wm__error(WM_ERR_UNSUPPORTED,
-			      "%s: a video (%s); videos are marked from files",
-			      name, sn.name);
-	else if (sn.kind >= WM__IMG_VIDEO || sn.kind == WM__IMG_UNKNOWN)
-		s = refuse(&im, sn, im.in);
-	else
+	s = refuse_in_memory(&im, sn);
+	if (s == WM_OK)
 		s = pick_format(&im, job, NULL, sn.kind, &im.out_format);
 	if (s == WM_OK) {
 		im.out = open_memstream(&buf, &size);
@@ -360,11 +368,36 @@ wm_status wm_mark_memory(wm_mark *m, const void *in, size_t in_size, void **out,
  * above any still image the encoders here produce. */
 #define READ_ALL_LIMIT ((size_t)1 << 30)
 
-static wm_status read_all(const wm_reader *r, const char *name, uint8_t **buf,
-			  size_t *size)
+/* Bytes of a stream enough for every signature the sniffer knows (an
+ * MPEG-TS packet is 188 bytes long). */
+#define HEAD_BYTES 256
+
+/* Judges a stream by its first bytes, with the message the whole of it
+ * would get: a stream of something else than a still image (a device of
+ * zeros, a video) is refused at once instead of after reading it all,
+ * which for an endless one means up to the 1 GiB limit. */
+static wm_status check_head(wm_mark *m, const char *name, uint8_t *p,
+			    size_t n)
+{
+	wm__image im;
+	wm_status s;
+
+	image_init(&im, m, name, NULL);
+	im.in = fmemopen(p, n, "rb");
+	if (!im.in)
+		return wm__error(WM_ERR_NO_MEMORY, "%s: out of memory", name);
+	s = refuse_in_memory(&im, wm__image_sniff(im.in));
+	fclose(im.in);
+	return s;
+}
+
+static wm_status read_all(wm_mark *m, const wm_reader *r, const char *name,
+			  uint8_t **buf, size_t *size)
 {
 	size_t cap = 0, n = 0;
 	uint8_t *p = NULL;
+	bool judged = false;
+	wm_status s;
 
 	for (;;) {
 		ptrdiff_t got;
@@ -399,6 +432,14 @@ static wm_status read_all(const wm_reader *r, const char *name, uint8_t **buf,
 		if (got == 0)
 			break;
 		n += (size_t)got;
+		if (!judged && n >= HEAD_BYTES) {
+			judged = true;
+			s = check_head(m, name, p, n);
+			if (s != WM_OK) {
+				wm__free(p);
+				return s;
+			}
+		}
 		if (n > READ_ALL_LIMIT) {
 			wm__free(p);
 			return wm__error(WM_ERR_TOO_LARGE,
@@ -443,7 +484,7 @@ wm_status wm_mark_io(wm_mark *m, const wm_reader *in, const wm_writer *out,
 	name = in->name ? in->name : "<reader>";
 	s = check_job(job);
 	if (s == WM_OK)
-		s = read_all(in, name, &buf, &size);
+		s = read_all(m, in, name, &buf, &size);
 	if (s != WM_OK)
 		return s;
 	s = size ? mark_memory_named(m, name, buf, size, &res, &res_size, job)

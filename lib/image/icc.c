@@ -161,19 +161,105 @@ static double *forward_samples(cmsHTRANSFORM fwd)
 	return xs;
 }
 
-static void seed(const double *xs, const double t[3], double x[3])
+/* A forward sample with its coordinates reordered so that the sorting
+ * axis comes first. */
+typedef struct by_axis {
+	double y[3];
+	int i;
+} by_axis;
+
+static int cmp_axis(const void *a, const void *b)
+{
+	const by_axis *p = a, *q = b;
+
+	for (int c = 0; c < 3; c++)
+		if (p->y[c] != q->y[c])
+			return p->y[c] < q->y[c] ? -1 : 1;
+	return p->i - q->i;
+}
+
+/* The coordinate in which the finite forward samples spread most. */
+static int widest_axis(const double *ys)
+{
+	double lo[3] = {1e300, 1e300, 1e300}, hi[3] = {-1e300, -1e300, -1e300};
+	int i, c, axis = 0;
+
+	for (i = 0; i < GRID_PTS; i++)
+		for (c = 0; c < 3; c++)
+			if (isfinite(ys[3 * i + c])) {
+				lo[c] = fmin(lo[c], ys[3 * i + c]);
+				hi[c] = fmax(hi[c], ys[3 * i + c]);
+			}
+	for (c = 1; c < 3; c++)
+		if (hi[c] - lo[c] > hi[axis] - lo[axis])
+			axis = c;
+	return axis;
+}
+
+/* The forward samples in order along `axis`, each point once (the lowest
+ * index of equal ones, which is the one the search must return) and only
+ * those with finite values (a NaN or infinite one is never the nearest).
+ * Returns how many. */
+static int sort_samples(const double *xs, int axis, by_axis *order)
 {
 	const double *ys = xs + 3 * GRID_PTS;
-	double best = 1e30;
-	int i, k = 0;
+	int i, n = 0, kept = 0;
 
 	for (i = 0; i < GRID_PTS; i++) {
-		double d = dist2(ys + 3 * i, t);
+		const double *y = ys + 3 * i;
 
-		if (d < best) {
-			best = d;
-			k = i;
-		}
+		if (isfinite(y[0]) && isfinite(y[1]) && isfinite(y[2]))
+			order[n++] = (by_axis){
+			    {y[axis], y[(axis + 1) % 3], y[(axis + 2) % 3]}, i};
+	}
+	qsort(order, (size_t)n, sizeof(*order), cmp_axis);
+	for (i = 0; i < n; i++)
+		if (!kept || memcmp(order[i].y, order[kept - 1].y,
+				    sizeof(order[i].y)) != 0)
+			order[kept++] = order[i];
+	return kept;
+}
+
+/* Considers sample `i` at distance `d` (ties go to the lowest index). */
+static void closer(double d, int i, double *best, int *k)
+{
+	if (d < *best || (d == *best && i < *k)) {
+		*best = d;
+		*k = i;
+	}
+}
+
+/* The nearest forward sample to `t`, the lowest index among equals. The
+ * samples are scanned outwards from t along the sorting axis, and a scan
+ * stops where the distance along that axis alone is more than the nearest
+ * so far: the same answer as comparing all of them, in a fraction of the
+ * time. */
+static void seed(const double *xs, const by_axis *order, int n, int axis,
+		 const double t[3], double x[3])
+{
+	const double *ys = xs + 3 * GRID_PTS;
+	double best = 1e30, dx;
+	int lo = 0, hi = n, j, k = 0;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (order[mid].y[0] < t[axis])
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (j = lo; j < n; j++) {
+		dx = order[j].y[0] - t[axis];
+		if (dx * dx > best)
+			break;
+		closer(dist2(ys + 3 * order[j].i, t), order[j].i, &best, &k);
+	}
+	for (j = lo - 1; j >= 0; j--) {
+		dx = order[j].y[0] - t[axis];
+		if (dx * dx > best)
+			break;
+		closer(dist2(ys + 3 * order[j].i, t), order[j].i, &best, &k);
 	}
 	memcpy(x, xs + 3 * k, 3 * sizeof(double));
 }
@@ -183,8 +269,9 @@ static void seed(const double *xs, const double t[3], double x[3])
 static wm_status build_grid(wm__icc *k, cmsHPROFILE srgb, cmsHPROFILE prof)
 {
 	cmsHTRANSFORM fwd = make(prof, TYPE_RGB_DBL, srgb, TYPE_RGB_DBL);
+	by_axis *order;
 	double *xs;
-	int i, c;
+	int i, c, n, axis;
 
 	if (!fwd) {
 		cmsDeleteTransform(k->to);
@@ -192,22 +279,27 @@ static wm_status build_grid(wm__icc *k, cmsHPROFILE srgb, cmsHPROFILE prof)
 		return WM_OK;
 	}
 	xs = forward_samples(fwd);
+	order = wm__malloc(sizeof(*order) * GRID_PTS);
 	k->grid = wm__malloc(sizeof(float) * 3 * GRID_PTS);
-	if (!xs || !k->grid) {
+	if (!xs || !order || !k->grid) {
 		cmsDeleteTransform(fwd);
 		wm__free(xs);
+		wm__free(order);
 		return wm__error(WM_ERR_NO_MEMORY, "icc: out of memory");
 	}
+	axis = widest_axis(xs + 3 * GRID_PTS);
+	n = sort_samples(xs, axis, order);
 	for (i = 0; i < GRID_PTS; i++) {
 		double t[3] = {xs[3 * i], xs[3 * i + 1], xs[3 * i + 2]}, x[3];
 
-		seed(xs, t, x);
+		seed(xs, order, n, axis, t, x);
 		refine(fwd, t, x);
 		for (c = 0; c < 3; c++)
 			k->grid[3 * i + c] = (float)x[c];
 	}
 	cmsDeleteTransform(fwd);
 	wm__free(xs);
+	wm__free(order);
 	return WM_OK;
 }
 

@@ -97,30 +97,39 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 	return h | 1;
 }
 
+/* The mark's colours converted into the image's ICC profile, as the filter
+ * of a rendering. The profile is read only when the mark is rendered: a
+ * rendering cached for the same size and profile (a batch of photos from
+ * one camera) needs no colour transform, which costs more to build than
+ * marking a small picture. */
+static wm_status icc_filter(void *user, wm__raster *r)
+{
+	wm__icc *icc = NULL;
+	wm_status s = wm__icc_open(user, &icc);
+
+	if (s == WM_OK && icc)
+		s = wm__icc_apply(icc, r);
+	wm__icc_close(icc);
+	return s;
+}
+
 /* Grey ICC profiles get no conversion: whether the mark has colour (which
  * turns a grey image into a colour one) is judged on the mark as drawn,
  * and a grey level differs little between sRGB and grey gammas. */
 wm_status wm__image_prepare(wm__image *im, const wm_frame *tmpl)
 {
 	wm__raster_filter filter = {0};
-	wm__icc *icc = NULL;
-	wm_status s = WM_OK;
+	bool icc = im->meta.icc.size > 0;
+	wm_status s;
 
 	im->width = tmpl->width;
 	im->height = tmpl->height;
-	if (im->meta.icc.size)
-		s = wm__icc_open(&im->meta.icc, &icc);
-	if (s != WM_OK) {
-		im->prep = NULL;
-		return wm__error_prefix(s, im->name);
-	}
 	if (icc) {
 		filter.key = fnv1a(im->meta.icc.data, im->meta.icc.size);
-		filter.apply = wm__icc_apply;
-		filter.user = icc;
+		filter.apply = icc_filter;
+		filter.user = &im->meta.icc;
 	}
 	s = wm__mark_acquire(im->mark, tmpl, icc ? &filter : NULL, &im->prep);
-	wm__icc_close(icc);
 	if (s != WM_OK) {
 		im->prep = NULL;
 		return wm__error_prefix(s, im->name);

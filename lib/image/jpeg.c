@@ -17,20 +17,23 @@
  * blended into the ink samples, which Adobe files store inverted.
  *
  * libjpeg reports errors through error_exit, which here longjmps back to
- * the calling function; a premature end of data, which libjpeg only warns
- * about (and pads with grey), is an error too, so a truncated file never
- * yields a half-grey output.
+ * the calling function; a premature end of data and damaged scan data,
+ * which libjpeg only warns about (and pads with grey or decodes as
+ * garbage), are errors too (jpeg_strict.h), so a truncated or damaged file
+ * never yields a half-grey output.
  */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jerror.h>
+/* jpeglib.h first: its jconfig.h decides which codes jerror.h lists. */
 #include <jpeglib.h>
+#include <jerror.h>
 #include <lcms2.h>
 
 #include "image.h"
+#include "jpeg_strict.h"
 
 #define XMP_NS "http://ns.adobe.com/xap/1.0/"
 #define XMP_EXT_NS "http://ns.adobe.com/xmp/extension/"
@@ -58,6 +61,10 @@ static void on_message(j_common_ptr c, int level)
 		return;
 	if (c->err->msg_code == JWRN_JPEG_EOF) {
 		snprintf(e->msg, sizeof(e->msg), "the file is truncated");
+		longjmp(e->jb, 1);
+	}
+	if (wm__jpeg_warning_damages(c)) {
+		wm__jpeg_describe(c, e->msg);
 		longjmp(e->jb, 1);
 	}
 	c->err->num_warnings++;
@@ -281,11 +288,20 @@ static void settings_from(jdst *o, j_decompress_ptr src, int quality)
 
 	jpeg_copy_critical_parameters(src, &o->c);
 	/* A zero step decodes (as nothing) but would divide by zero when
-	 * encoding; 1 keeps every coefficient. */
+	 * encoding; 1 keeps every coefficient. The encoder also divides by
+	 * eight times the step held in 16 bits, which is zero for a step of
+	 * 8192 (a 16-bit table may hold 32768). Coefficients of 8-bit
+	 * samples stay below 2048, so any step above 4096 quantises them all
+	 * to zero: 8191 gives the same file. */
 	for (t = 0; t < NUM_QUANT_TBLS; t++)
-		for (k = 0; o->c.quant_tbl_ptrs[t] && k < DCTSIZE2; k++)
-			if (!o->c.quant_tbl_ptrs[t]->quantval[k])
-				o->c.quant_tbl_ptrs[t]->quantval[k] = 1;
+		for (k = 0; o->c.quant_tbl_ptrs[t] && k < DCTSIZE2; k++) {
+			UINT16 *q = &o->c.quant_tbl_ptrs[t]->quantval[k];
+
+			if (!*q)
+				*q = 1;
+			else if (*q > 8191)
+				*q = 8191;
+		}
 	if (quality > 0)
 		jpeg_set_quality(&o->c, quality, TRUE);
 	o->c.arith_code = src->arith_code;

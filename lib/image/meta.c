@@ -114,7 +114,8 @@ static void drop_ifd1_thumbnail(wm__blob *x, uint32_t ifd1, bool le)
 {
 	uint32_t n, i, off = 0, len = 0;
 
-	if (ifd1 + 2 > x->size)
+	/* In 64 bits: an offset near 4 GiB would wrap around in 32. */
+	if ((uint64_t)ifd1 + 2 > x->size)
 		return;
 	n = tiff_get(x->data + ifd1, 2, le);
 	if ((uint64_t)ifd1 + 2 + 12ull * n > x->size)

@@ -327,6 +327,15 @@ static void set_transforms(png_dec *p, int color_type, int depth)
 	}
 }
 
+/*
+ * cICP (coding-independent code points: primaries, transfer, matrix,
+ * range) describes the samples, which marking keeps in the same space, so
+ * it is copied like gAMA and cHRM. libpng before 1.6.45 does not know the
+ * chunk: it is kept as an unknown chunk when read and written back as one,
+ * after IHDR and before PLTE and IDAT as the PNG specification requires.
+ */
+static const png_byte cicp[] = "cICP";
+
 static wm_status read_header(png_dec *p, wm__decoder *d)
 {
 	png_uint_32 w, h;
@@ -336,6 +345,7 @@ static wm_status read_header(png_dec *p, wm__decoder *d)
 		return dec_fail(p, WM_ERR_CORRUPT);
 	png_init_io(p->png, p->im->in);
 	png_set_crc_action(p->png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+	png_set_keep_unknown_chunks(p->png, PNG_HANDLE_CHUNK_ALWAYS, cicp, 1);
 	png_read_info(p->png, p->info);
 	png_get_IHDR(p->png, p->info, &w, &h, &depth, &ct, &il, NULL, NULL);
 	if (wm__image_check_size(p->im, w, h, 8) != WM_OK)
@@ -477,8 +487,26 @@ static void copy_text(png_enc *p, png_structp s, png_infop si)
 	}
 }
 
+static void copy_cicp(png_enc *p, png_structp s, png_infop si)
+{
+	png_unknown_chunkp chunks;
+	int n = png_get_unknown_chunks(s, si, &chunks), i;
+
+	for (i = 0; i < n; i++) {
+		png_unknown_chunk c = chunks[i];
+
+		if (memcmp(c.name, cicp, 4) != 0)
+			continue;
+		c.location = PNG_HAVE_IHDR;
+		png_set_keep_unknown_chunks(p->png, PNG_HANDLE_CHUNK_ALWAYS,
+					    cicp, 1);
+		png_set_unknown_chunks(p->png, p->info, &c, 1);
+		return;
+	}
+}
+
 /* Copies the ancillary chunks of a PNG input that marking leaves true:
- * physical size, gamma and chromaticities, the sRGB intent, text. */
+ * physical size, gamma and chromaticities, cICP, the sRGB intent, text. */
 static void copy_ancillary(png_enc *p)
 {
 	png_structp s = p->im->src_png;
@@ -499,6 +527,7 @@ static void copy_ancillary(png_enc *p)
 			 &c[7]))
 		png_set_cHRM(p->png, p->info, c[0], c[1], c[2], c[3], c[4],
 			     c[5], c[6], c[7]);
+	copy_cicp(p, s, si);
 	copy_text(p, s, si);
 	if (p->im->src_png_late)
 		copy_text(p, p->im->src_png_late, p->im->src_png_late_info);

@@ -76,21 +76,22 @@ static void entry_unlink(wm_mark *m, wm__cache_entry *e)
 		entry_free(e);
 }
 
-void wm__mark_cache_clear(wm_mark *m)
+void wm__mark_cache_clear(wm_mark *m, bool fonts)
 {
 	pthread_mutex_lock(&m->lock);
 	while (m->entries)
 		entry_unlink(m, m->entries);
 	pthread_mutex_unlock(&m->lock);
 	pthread_mutex_lock(&m->render_lock);
-	wm__fonts_free(m);
+	if (fonts)
+		wm__fonts_free(m);
 	wm__canvas_free(&m->logo);
 	pthread_mutex_unlock(&m->render_lock);
 }
 
 void wm__mark_cache_destroy(wm_mark *m)
 {
-	wm__mark_cache_clear(m);
+	wm__mark_cache_clear(m, true);
 	pthread_mutex_destroy(&m->render_lock);
 	pthread_mutex_destroy(&m->lock);
 }

@@ -266,6 +266,23 @@ static void resample(const wm__raster *src, wm__raster *out, float *tmp,
 	}
 }
 
+/* Resampling to the same size: the taps are 1 at the pixel and 0 around
+ * it, so the result is the source with colour clamped to alpha. */
+static void copy_clamped(const wm__raster *src, wm__raster *out)
+{
+	for (int j = 0; j < src->height; j++) {
+		const uint8_t *s = src->pixels + j * src->stride;
+		uint8_t *d = out->pixels + j * out->stride;
+
+		for (int i = 0; i < src->width * 4; i += 4) {
+			for (int c = 0; c < 3; c++)
+				d[i + c] =
+				    s[i + c] < s[i + 3] ? s[i + c] : s[i + 3];
+			d[i + 3] = s[i + 3];
+		}
+	}
+}
+
 wm_status wm__canvas_resize(const wm__raster *src, int w, int h,
 			    wm__raster *out)
 {
@@ -273,6 +290,10 @@ wm_status wm__canvas_resize(const wm__raster *src, int w, int h,
 	float *wx = NULL, *wy = NULL, *tmp = NULL;
 	wm_status s = wm__canvas_new(w, h, out);
 
+	if (s == WM_OK && w == src->width && h == src->height) {
+		copy_clamped(src, out);
+		return WM_OK;
+	}
 	if (s == WM_OK)
 		s = make_taps(src->width, w, &tx, &wx);
 	if (s == WM_OK)

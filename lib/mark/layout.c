@@ -74,7 +74,9 @@ static wm_status ensure_logo(wm_mark *m)
 {
 	if (m->logo.pixels)
 		return WM_OK;
-	return wm__logo_decode(wm__opt_str(&m->opts, WM_OPT_LOGO), &m->logo);
+	return wm__logo_decode_max(wm__opt_str(&m->opts, WM_OPT_LOGO),
+				   wm__opt_int(&m->opts, WM_OPT_MAX_PIXELS),
+				   &m->logo);
 }
 
 /* The logo's size at scale factor f (the logo is decoded). */

@@ -4,15 +4,18 @@
  * simple APIs of libpng, libjpeg and libwebp are enough here; the media
  * layer streams large pictures with its own code.
  */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jpeglib.h>
 #include <png.h>
 #include <webp/decode.h>
 
+#include "../image/jpeg_strict.h" /* libjpeg's warnings only */
 #include "mark_internal.h"
 
 #define WM__LOGO_MAX_BYTES (64u << 20)
@@ -38,7 +41,7 @@ static void premultiply(wm__raster *r)
 	}
 }
 
-static wm_status check_size(const char *path, long w, long h)
+static wm_status check_size(const char *path, long w, long h, int64_t max)
 {
 	if (w < 1 || h < 1 || w > WM__LOGO_MAX_SIDE || h > WM__LOGO_MAX_SIDE)
 		return wm__error(
@@ -50,6 +53,11 @@ static wm_status check_size(const char *path, long w, long h)
 				 "%s: logo of %ldx%ld pixels (at most %ld "
 				 "megapixels)",
 				 path, w, h, WM__LOGO_MAX_PIXELS / 1000000);
+	if ((int64_t)w * h > max)
+		return wm__error(WM_ERR_TOO_LARGE,
+				 "%s: logo of %ldx%ld pixels (max-pixels is "
+				 "%lld)",
+				 path, w, h, (long long)max);
 	return WM_OK;
 }
 
@@ -89,7 +97,7 @@ static wm_status png_linear_rows(png_image *img, wm__raster *out)
 }
 
 static wm_status decode_png(const char *path, const uint8_t *data, size_t size,
-			    wm__raster *out)
+			    int64_t max, wm__raster *out)
 {
 	png_image img;
 	bool deep;
@@ -101,7 +109,7 @@ static wm_status decode_png(const char *path, const uint8_t *data, size_t size,
 		return wm__error(WM_ERR_CORRUPT, "%s: bad PNG (%s)", path,
 				 img.message);
 	deep = (img.format & PNG_FORMAT_FLAG_LINEAR) != 0;
-	s = check_size(path, (long)img.width, (long)img.height);
+	s = check_size(path, (long)img.width, (long)img.height, max);
 	if (s == WM_OK)
 		s = wm__canvas_new((int)img.width, (int)img.height, out);
 	if (s != WM_OK) {
@@ -137,10 +145,20 @@ static void jpeg_fail(j_common_ptr cinfo)
 	longjmp(e->jump, 1);
 }
 
-static void jpeg_quiet(j_common_ptr cinfo, int level)
+/* A logo is decoded as strictly as an input: a warning of missing or
+ * damaged data (jpeg_strict.h) fails it, other warnings are ignored. */
+static void jpeg_warning(j_common_ptr cinfo, int level)
 {
-	(void)cinfo;
-	(void)level;
+	wm__jpeg_err *e = (wm__jpeg_err *)cinfo->err;
+
+	if (level >= 0 || !wm__jpeg_warning_damages(cinfo))
+		return;
+	if (cinfo->err->msg_code == JWRN_JPEG_EOF)
+		snprintf(e->message, sizeof(e->message),
+			 "the file is truncated");
+	else
+		wm__jpeg_describe(cinfo, e->message);
+	longjmp(e->jump, 1);
 }
 
 /* Expands one decoded row (RGB, grey or Adobe's inverted CMYK) in place
@@ -175,7 +193,7 @@ static void jpeg_rows(struct jpeg_decompress_struct *ci, wm__raster *out)
 }
 
 static wm_status decode_jpeg(const char *path, const uint8_t *data, size_t size,
-			     wm__raster *out)
+			     int64_t max, wm__raster *out)
 {
 	struct jpeg_decompress_struct ci;
 	wm__jpeg_err err;
@@ -184,7 +202,7 @@ static wm_status decode_jpeg(const char *path, const uint8_t *data, size_t size,
 	memset(out, 0, sizeof(*out));
 	ci.err = jpeg_std_error(&err.mgr);
 	err.mgr.error_exit = jpeg_fail;
-	err.mgr.emit_message = jpeg_quiet;
+	err.mgr.emit_message = jpeg_warning;
 	if (setjmp(err.jump)) {
 		jpeg_destroy_decompress(&ci);
 		wm__canvas_free(out);
@@ -198,11 +216,17 @@ static wm_status decode_jpeg(const char *path, const uint8_t *data, size_t size,
 	    ci.jpeg_color_space == JCS_CMYK || ci.jpeg_color_space == JCS_YCCK
 		? JCS_CMYK
 		: JCS_RGB;
-	jpeg_start_decompress(&ci);
-	s = check_size(path, (long)ci.output_width, (long)ci.output_height);
-	if (s == WM_OK)
+	/* Checked before decompression starts: for a progressive or
+	 * non-interleaved file libjpeg then allocates the coefficients of
+	 * the whole image, gigabytes for a header declaring 65500x65500. */
+	jpeg_calc_output_dimensions(&ci);
+	s = check_size(path, (long)ci.output_width, (long)ci.output_height,
+		       max);
+	if (s == WM_OK) {
+		jpeg_start_decompress(&ci);
 		s = wm__canvas_new((int)ci.output_width, (int)ci.output_height,
 				   out);
+	}
 	if (s == WM_OK) {
 		jpeg_rows(&ci, out);
 		jpeg_finish_decompress(&ci);
@@ -214,7 +238,7 @@ static wm_status decode_jpeg(const char *path, const uint8_t *data, size_t size,
 /* ---- WebP ---------------------------------------------------------------- */
 
 static wm_status decode_webp(const char *path, const uint8_t *data, size_t size,
-			     wm__raster *out)
+			     int64_t max, wm__raster *out)
 {
 	int w = 0, h = 0;
 	uint8_t *rgba;
@@ -222,7 +246,7 @@ static wm_status decode_webp(const char *path, const uint8_t *data, size_t size,
 
 	if (!WebPGetInfo(data, size, &w, &h))
 		return wm__error(WM_ERR_CORRUPT, "%s: bad WebP header", path);
-	s = check_size(path, w, h);
+	s = check_size(path, w, h, max);
 	if (s == WM_OK)
 		s = wm__canvas_new(w, h, out);
 	if (s != WM_OK)
@@ -239,14 +263,42 @@ static wm_status decode_webp(const char *path, const uint8_t *data, size_t size,
 
 /* ---- files --------------------------------------------------------------- */
 
+/* What the path names, when it is no regular file of some bytes (a folder
+ * would read as a huge size, a device or pipe as no header at all). */
+static wm_status check_kind(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return wm__error(errno == ENOENT || errno == ENOTDIR
+				     ? WM_ERR_NOT_FOUND
+				     : WM_ERR_IO,
+				 "%s: cannot open the logo: %s", path,
+				 strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return wm__error(WM_ERR_INVALID_ARGUMENT,
+				 "%s: the logo is a folder, not an image file",
+				 path);
+	if (!S_ISREG(st.st_mode))
+		return wm__error(WM_ERR_INVALID_ARGUMENT,
+				 "%s: the logo is not a regular file", path);
+	if (st.st_size == 0)
+		return wm__error(WM_ERR_CORRUPT, "%s: the logo file is empty",
+				 path);
+	return WM_OK;
+}
+
 static wm_status read_file(const char *path, uint8_t **data, size_t *size)
 {
-	FILE *f = fopen(path, "rb");
+	wm_status s = check_kind(path);
+	FILE *f = s == WM_OK ? fopen(path, "rb") : NULL;
 	long n;
 
+	if (s != WM_OK)
+		return s;
 	if (!f)
-		return wm__error(WM_ERR_NOT_FOUND, "%s: cannot open the logo",
-				 path);
+		return wm__error(WM_ERR_IO, "%s: cannot open the logo: %s",
+				 path, strerror(errno));
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
 	    fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
@@ -273,6 +325,12 @@ static wm_status read_file(const char *path, uint8_t **data, size_t *size)
 
 wm_status wm__logo_decode(const char *path, wm__raster *out)
 {
+	return wm__logo_decode_max(path, INT64_MAX, out);
+}
+
+wm_status wm__logo_decode_max(const char *path, int64_t max_pixels,
+			      wm__raster *out)
+{
 	uint8_t *data = NULL;
 	size_t size = 0;
 	char hex[48];
@@ -282,12 +340,12 @@ wm_status wm__logo_decode(const char *path, wm__raster *out)
 	if (s != WM_OK)
 		return s;
 	if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
-		s = decode_png(path, data, size, out);
+		s = decode_png(path, data, size, max_pixels, out);
 	else if (size >= 3 && memcmp(data, "\xff\xd8\xff", 3) == 0)
-		s = decode_jpeg(path, data, size, out);
+		s = decode_jpeg(path, data, size, max_pixels, out);
 	else if (size >= 12 && memcmp(data, "RIFF", 4) == 0 &&
 		 memcmp(data + 8, "WEBP", 4) == 0)
-		s = decode_webp(path, data, size, out);
+		s = decode_webp(path, data, size, max_pixels, out);
 	else {
 		wm__hex_bytes(hex, sizeof(hex), data, size < 8 ? size : 8);
 		s = wm__error(WM_ERR_UNSUPPORTED,

@@ -94,6 +94,13 @@ const char *wm__mark_disclosure(const wm_mark *m)
 	return m->shown ? m->shown : wm__opt_str(&m->opts, WM_OPT_TEXT);
 }
 
+/* Whether string option `id` differs between two option sets. */
+static bool changed(const wm__options *old, const wm__options *now,
+		    wm_option id)
+{
+	return strcmp(wm__opt_str(old, id), wm__opt_str(now, id)) != 0;
+}
+
 /*
  * A changed option makes every cached rendering stale. If the text shown
  * cannot be refreshed the options go back to the copy taken before the
@@ -102,8 +109,12 @@ const char *wm__mark_disclosure(const wm_mark *m)
 static wm_status after_set(wm_mark *m, wm__options *old, wm_status s)
 {
 	if (s == WM_OK) {
-		wm__mark_cache_clear(m);
-		s = update_shown(m);
+		/* The fonts, and the text shaped with them, depend on the font
+		 * option alone: a mark whose size or position changes from one
+		 * picture to the next keeps them loaded. */
+		wm__mark_cache_clear(m, changed(old, &m->opts, WM_OPT_FONT));
+		if (changed(old, &m->opts, WM_OPT_TEXT))
+			s = update_shown(m);
 		if (s != WM_OK) {
 			wm__options_free(&m->opts);
 			m->opts = *old;

@@ -29,8 +29,9 @@ wm_status wm__mark_cache_init(wm_mark *m);
 void wm__mark_cache_destroy(wm_mark *m);
 
 /* Drops every cached rendering not in use (called after an option changes,
- * which the thread-safety rules forbid while the mark is in use). */
-void wm__mark_cache_clear(wm_mark *m);
+ * which the thread-safety rules forbid while the mark is in use), and the
+ * loaded fonts with the text shaped with them if `fonts`. */
+void wm__mark_cache_clear(wm_mark *m, bool fonts);
 
 /* ---- canvases: wm__raster buffers owned by this layer (canvas.c) -------- */
 
@@ -118,6 +119,10 @@ void wm__fonts_free(wm_mark *m);
 
 /* Decodes a PNG, JPEG or WebP file into a premultiplied canvas. */
 wm_status wm__logo_decode(const char *path, wm__raster *out);
+/* The same, refusing a logo of more than `max_pixels` from its header (the
+ * mark's max-pixels option, which bounds logos as it bounds pictures). */
+wm_status wm__logo_decode_max(const char *path, int64_t max_pixels,
+			      wm__raster *out);
 
 /* ---- QR code (qr.c) ----------------------------------------------------- */
 

@@ -456,6 +456,11 @@ static wm_status check_def(const wm__option_def *d, wm_option id,
 
 static wm_status range_error(const wm__option_def *d, double v)
 {
+	/* Whole numbers in full: %g would write 4e+12 for a pixel limit. */
+	if (d->type == WM_TYPE_INT)
+		return wm__error(WM_ERR_BAD_VALUE,
+				 "option '%s': %.0f is outside %.0f..%.0f",
+				 d->name, v, d->min, d->max);
 	return wm__error(WM_ERR_BAD_VALUE,
 			 "option '%s': %g is outside %g..%g", d->name, v,
 			 d->min, d->max);

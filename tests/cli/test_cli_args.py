@@ -135,3 +135,64 @@ def test_man_page_documents_every_own_flag(run):
     assert len(flags) > 10
     for flag in flags:
         assert '--' + flag in page, flag
+
+
+# ---- logo and font checked once, messages that say what is wrong ---------------
+
+def logo_cases(tmp_path, data_dir):
+    (tmp_path / 'empty.png').write_bytes(b'')
+    return [
+        (str(tmp_path) + '/', b'is a folder'),
+        ('/dev/zero', b'not a regular file'),
+        (str(tmp_path / 'empty.png'), b'is empty'),
+        (str(tmp_path / 'missing.png'),
+         b'cannot open the logo: No such file or directory'),
+        (os.path.join(data_dir, 'truncated_jpeg.jpg'), b'truncated'),
+    ]
+
+
+def test_bad_logo_is_one_setup_error(run, tmp_path):
+    data = os.environ.get('WMARK_TEST_DATA', '../data')
+    inputs = [os.path.join(data, n) for n in ('sample.jpg', 'basn3p08.png')]
+    out = tmp_path / 'out'
+    for logo, words in logo_cases(tmp_path, data):
+        r = run('-o', out, '--logo', logo, *inputs)
+        lines = r.stderr.splitlines()
+        assert r.returncode == 2, r.stderr
+        assert len(lines) == 1 and words in lines[0], r.stderr
+        assert os.fsencode(logo.rstrip('/')) in lines[0], r.stderr
+        assert b'9223372036854775807' not in r.stderr
+        assert not out.exists()
+
+
+def test_bad_font_is_one_setup_error(run, tmp_path):
+    data = os.environ.get('WMARK_TEST_DATA', '../data')
+    font = tmp_path / 'font.ttf'
+    font.write_text('not a font\n')
+    r = run('-o', tmp_path / 'out', '--font', font,
+            os.path.join(data, 'sample.jpg'), os.path.join(data, 'hopper_gray.jpg'))
+    assert r.returncode == 2
+    assert len(r.stderr.splitlines()) == 1 and b'font.ttf' in r.stderr
+    assert not (tmp_path / 'out').exists()
+
+
+def test_good_logo_still_marks(run, tmp_path):
+    data = os.environ.get('WMARK_TEST_DATA', '../data')
+    r = run('-o', tmp_path / 'out', '--logo',
+            os.path.join(data, 'basn3p08.png'), os.path.join(data, 'sample.jpg'))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / 'out' / 'sample.jpg').exists()
+
+
+def test_integer_range_printed_in_full(run):
+    r = run('--max-pixels', '0', 'x.jpg')
+    assert r.returncode == 2
+    assert b'0 is outside 1..4000000000000' in r.stderr, r.stderr
+    assert b'e+' not in r.stderr
+
+
+def test_invalid_utf8_value_escaped(run):
+    r = run(b'--text=bad\xff\x1b[31m', 'x.jpg')
+    assert r.returncode == 2
+    assert b'--text=bad\\xff\\x1b[31m: ' in r.stderr, r.stderr
+    assert b'\xff' not in r.stderr and b'\x1b' not in r.stderr

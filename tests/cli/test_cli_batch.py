@@ -156,3 +156,45 @@ def test_interrupted_video_leaves_nothing(wmark, tmp_path):
     assert re.search(rb'flower\.webm +(\d+/\?|\d+%)', seen), seen[-300:]
     assert proc.returncode == 130, err
     assert os.listdir(out) == []
+
+
+def summary_counts(stderr):
+    """(marked, failed, skipped, passed over without a line) of the
+    summary line."""
+    m = re.search(r'wmark: (\d+) marked, (\d+) failed, (\d+) skipped'
+                  r'(?: \((\d+) not media, links or earlier outputs: -v '
+                  r'lists (?:it|them)\))? in ', stderr)
+    assert m, stderr
+    return tuple(int(g or 0) for g in m.groups())
+
+
+def test_skip_counts_agree_with_lines(run, tmp_path):
+    """Marked outputs, files that are no media, images and damaged
+    images in one folder: the summary, the lines and the JSON agree."""
+    mix = tmp_path / 'mix'
+    mix.mkdir()
+    for i in range(3):
+        make_image(str(mix / ('img%d.jpg' % i)), seed=i)
+    (mix / 'notes.txt').write_text('not a picture\n')
+    (mix / 'bad.jpg').write_bytes(corrupt_variants()[0])
+    assert run(mix / 'img0.jpg').returncode == 0  # mix/img0.marked.jpg
+    out = tmp_path / 'out'
+    (out).mkdir()
+    make_image(str(out / 'img1.jpg'), seed=9)  # an existing output
+    for flags in ([], ['-v'], ['--json']):
+        r = run('-r', mix, '-o', out, *flags)
+        err = r.stderr.decode()
+        skip_lines = [ln for ln in err.splitlines() if ': skipped: ' in ln]
+        marked, failed, skipped, unlisted = summary_counts(err)
+        assert (marked, failed) == (2, 1), err
+        # img1.jpg (output exists); notes.txt and img0.marked.jpg have a
+        # line only with -v, and are counted either way.
+        assert skipped == 3, err
+        assert len(skip_lines) + unlisted == skipped, err
+        assert len(skip_lines) == (3 if flags == ['-v'] else 1), err
+        if flags == ['--json']:
+            report = json.loads(r.stdout)
+            assert report['skipped'] == skipped
+            assert (report['ok'], report['failed']) == (marked, failed)
+        for name in ('img0.jpg', 'img2.jpg'):
+            os.unlink(out / name)

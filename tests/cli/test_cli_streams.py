@@ -287,3 +287,24 @@ def test_video_message_of_the_stream_api_reads_well():
     msg = r.stdout.decode()
     assert 'MP4/MOV' in msg and 'videos are marked from files' in msg, msg
     assert 'a MP4' not in msg
+
+
+def test_stdin_of_no_known_format_refused_from_its_first_bytes(wmark):
+    """An endless stream of zeros is refused once its first bytes are
+    read, not after reading up to the 1 GiB limit."""
+    rd, wr = os.pipe()
+    p = subprocess.Popen([wmark, '-'], stdin=rd, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    os.close(rd)
+    written, chunk = 0, bytes(1 << 20)
+    try:
+        while written < (64 << 20):
+            written += os.write(wr, chunk)
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(wr)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 1
+    assert b'not an image or video this library knows' in err, err
+    assert written < (8 << 20), written

@@ -720,3 +720,179 @@ def test_png_xmp_before_other_text_chunks(tmp_path):
     assert sorted(texts) == [b"Author\0two", b"Comment\0one"]
     after = exif_tool(dst, "-XMP:all")
     assert after["XMP-xmp:Label"] == "written after the image data"
+
+
+# ---- damaged JPEG scan data ----------------------------------------------------
+
+def sample_jpeg():
+    return open(os.path.join(DATA, "sample.jpg"), "rb").read()
+
+
+def flipped(data, start, count, seed):
+    """data with `count` bytes after `start` changed, never into 0xff (a
+    marker would make it a different kind of damage)."""
+    rng = np.random.default_rng(seed)
+    out = bytearray(data)
+    for pos in rng.choice(np.arange(start, len(data) - 2), count, False):
+        out[pos] = (out[pos] ^ int(rng.integers(1, 255))) % 255
+    return bytes(out)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_jpeg_damaged_scan_refused(tmp_path, seed):
+    src = tmp_path / "damaged.jpg"
+    src.write_bytes(flipped(sample_jpeg(), 40000, 30, seed))
+    status, msg = mark(src, tmp_path / "never.jpg")
+    assert status == 5, msg  # WM_ERR_CORRUPT
+    assert "damaged.jpg: corrupt JPEG: " in msg, msg
+    assert any(w in msg for w in ("Huffman", "extraneous", "premature",
+                                  "instead of RST")), msg
+    assert os.listdir(tmp_path) == ["damaged.jpg"]
+
+
+def test_jpeg_leftover_scan_bytes_refused(tmp_path):
+    # Bytes the decoder did not use before EOI: what damage earlier in the
+    # scan leaves, even when no code was invalid.
+    data = sample_jpeg()
+    src = tmp_path / "leftover.jpg"
+    src.write_bytes(data[:-2] + bytes(range(1, 41)) + data[-2:])
+    status, msg = mark(src, tmp_path / "never.jpg")
+    assert status == 5 and "leftover.jpg" in msg, msg
+    assert "extraneous bytes before marker 0xd9" in msg, msg
+
+
+def test_jpeg_harmless_oddities_marked(tmp_path):
+    """Junk after EOI, an unknown APP marker and stray bytes between the
+    header's markers (seen in camera files) do not touch the pixels."""
+    data = sample_jpeg()
+    dqt = data.find(b"\xff\xdb")
+    app9 = b"\xff\xe9\x00\x10" + b"VendorThing\0\1\2"
+    odd = (data[:2] + app9 + data[2:dqt] + b"\x00\x01\x02" + data[dqt:] +
+           b"\0" * 300 + b"trailing camera data")
+    src = tmp_path / "odd.jpg"
+    src.write_bytes(odd)
+    dst = marked(src, tmp_path, "odd-out.jpg")
+    ref = marked(os.path.join(DATA, "sample.jpg"), tmp_path, "ref.jpg")
+    a = np.asarray(Image.open(dst).convert("RGB"), dtype=np.int16)
+    b = np.asarray(Image.open(ref).convert("RGB"), dtype=np.int16)
+    assert a.shape == b.shape and np.abs(a - b).max() == 0
+
+
+# Corpus JPEGs that are not marked, and why: everything else must be.
+CORPUS_JPEG_REFUSED = {
+    "monkey12.jpg": "12-bit JPEG",
+    "testimgl.jpg": "lossless JPEG",
+    "truncated_jpeg.jpg": "truncated",
+    "vips_truncated.jpg": "truncated",
+    # Its restart intervals hold bad Huffman codes and unused bytes: the
+    # decoded picture is striped garbage.
+    "hopper_bad_exif.jpg": "extraneous bytes before marker 0xd0",
+}
+
+
+def test_corpus_jpegs_marked_unless_damaged(tmp_path):
+    if not os.path.isdir(CORPUS):
+        pytest.skip("no corpus")
+    seen = 0
+    for folder, _, names in sorted(os.walk(CORPUS)):
+        for name in sorted(names):
+            if not name.lower().endswith((".jpg", ".jpeg")):
+                continue
+            seen += 1
+            status, msg = mark(os.path.join(folder, name),
+                               tmp_path / "o.jpg")
+            if name in CORPUS_JPEG_REFUSED:
+                assert status != 0, name
+                assert CORPUS_JPEG_REFUSED[name] in msg, msg
+            else:
+                assert status == 0, msg
+                os.unlink(tmp_path / "o.jpg")
+    assert seen >= 40
+
+
+# ---- logos are decoded as strictly as inputs -----------------------------------
+
+def damaged_logos():
+    """(file name, bytes) of logos truncated or damaged in each format."""
+    rng = np.random.default_rng(5)
+    pic = Image.fromarray(rng.integers(0, 255, (120, 160, 4), np.uint8))
+    buf = io.BytesIO()
+    pic.save(buf, "PNG")
+    png = buf.getvalue()
+    idat = png.find(b"IDAT")
+    size = struct.unpack(">I", png[idat - 4:idat])[0]
+    body = bytes(b ^ 0x5A for b in png[idat + 4:idat + 4 + size])
+    bad_png = (png[:idat + 4] + body +
+               struct.pack(">I", zlib.crc32(b"IDAT" + body)) +
+               png[idat + 8 + size:])
+    buf = io.BytesIO()
+    pic.save(buf, "WEBP", quality=80)
+    webp = buf.getvalue()
+    jpeg = sample_jpeg()
+    return [
+        ("truncated.jpg", open(os.path.join(DATA, "truncated_jpeg.jpg"),
+                               "rb").read(), "truncated"),
+        ("damaged.jpg", flipped(jpeg, 40000, 30, 1), "bad JPEG"),
+        ("leftover.jpg", jpeg[:-2] + bytes(range(1, 41)) + jpeg[-2:],
+         "extraneous bytes"),
+        ("truncated.png", png[:len(png) // 2], "PNG"),
+        ("damaged.png", bad_png, "PNG"),
+        ("truncated.webp", webp[:len(webp) // 2], "WebP"),
+    ]
+
+
+def test_damaged_logo_refused(tmp_path):
+    src = os.path.join(DATA, "sample.jpg")
+    for name, data, words in damaged_logos():
+        logo = tmp_path / name
+        logo.write_bytes(data)
+        status, msg = mark(src, tmp_path / "never.jpg", logo=logo)
+        assert status == 5, (name, msg)  # WM_ERR_CORRUPT
+        assert name in msg and words in msg, msg
+        assert not (tmp_path / "never.jpg").exists()
+
+
+def test_corpus_truncated_jpeg_logo_refused(tmp_path):
+    logo = corpus("images", "jpeg", "vips_truncated.jpg")
+    status, msg = mark(os.path.join(DATA, "sample.jpg"),
+                       tmp_path / "never.jpg", logo=logo)
+    assert status == 5 and "vips_truncated.jpg" in msg, msg
+    assert "truncated" in msg, msg
+
+
+# ---- cICP ------------------------------------------------------------------------
+
+def cicp_order(path):
+    kinds = [k for k, _ in png_chunks(path)]
+    body = [b for k, b in png_chunks(path) if k == b"cICP"]
+    return kinds, body
+
+
+@pytest.mark.parametrize("rgb", [False, True])
+def test_png_cicp_kept_before_image_data(tmp_path, rgb):
+    # BT.2020 primaries, PQ transfer, RGB, full range; the colour case turns
+    # nothing grey, the grey one may become colour with a coloured mark.
+    w, h = 64, 48
+    ct, px = (2, 3) if rgb else (0, 1)
+    rows = b"".join(b"\0" + bytes(range(w)) * px for y in range(h))
+    src = tmp_path / "cicp.png"
+    src.write_bytes(PNG_SIG +
+                    png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, ct,
+                                                   0, 0, 0)) +
+                    png_chunk(b"cICP", bytes([9, 16, 0, 1])) +
+                    png_chunk(b"IDAT", zlib.compress(rows)) +
+                    png_chunk(b"IEND", b""))
+    dst = marked(src, tmp_path, "o.png", color="#ff0000")
+    kinds, body = cicp_order(dst)
+    assert body == [bytes([9, 16, 0, 1])], kinds
+    assert kinds.index(b"cICP") < kinds.index(b"IDAT")
+    assert b"PLTE" not in kinds
+
+
+def test_png_cicp_corpus_file(tmp_path):
+    src = corpus("png", "kodim03_grayscale_cicp.png")
+    dst = marked(src, tmp_path, "o.png")
+    kinds, body = cicp_order(dst)
+    assert body == cicp_order(src)[1] == [bytes([1, 4, 0, 1])]
+    assert kinds.index(b"cICP") < kinds.index(b"IDAT")
+    assert b"gAMA" in kinds and b"cHRM" in kinds

@@ -597,8 +597,11 @@ static int apply(wm_mark *mark, const cli_setting *s)
 {
 	if (wm_mark_set(mark, s->name, s->value) == WM_OK)
 		return WMARK_CONTINUE;
-	fprintf(stderr, "wmark: --%s=%s: %s\n", s->name, s->value,
-		wm_last_error());
+	fprintf(stderr, "wmark: --%s=", s->name);
+	cli_print_text(stderr, s->value);
+	fputs(": ", stderr);
+	cli_print_text(stderr, wm_last_error());
+	fputc('\n', stderr);
 	return WMARK_EXIT_USAGE;
 }
 

@@ -3,6 +3,7 @@
  * See `wmark --help` and wmark(1).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +78,56 @@ static void on_log(void *user, wm_log_level level, const char *message)
 	fputc('\n', stderr);
 }
 
+/* Whether the mark option `name` (the logo or the font) names a file and,
+ * given a message, whether the message is about it. */
+static bool about_option_file(const wm_mark *mark, const char *name,
+			      const char *message)
+{
+	char value[4096];
+
+	return wm_mark_get(mark, name, value, sizeof(value)) == WM_OK &&
+	       value[0] && (!message || strstr(message, value));
+}
+
+/*
+ * A logo or font that cannot be read would fail every input with the same
+ * line. The mark is drawn once on a small blank frame first: that decodes
+ * the logo and loads the fonts, which the mark keeps for every file after
+ * (nothing is done twice), and a failure naming the logo or font stops
+ * the run as a setup error before any input is touched. Any other failure
+ * is left to the files, where it may depend on their size.
+ */
+static int check_mark(wm_mark *mark)
+{
+	enum { W = 64, H = 48 };
+	static uint8_t px[W * H * 4];
+	wm_frame f;
+	const char *msg;
+
+	if (!about_option_file(mark, "logo", NULL) &&
+	    !about_option_file(mark, "font", NULL))
+		return WMARK_CONTINUE; /* the embedded font cannot fail */
+	memset(&f, 0, sizeof(f));
+	f.size = sizeof(f);
+	f.width = W;
+	f.height = H;
+	f.format = WM_PIX_RGBA;
+	f.alpha = WM_ALPHA_STRAIGHT;
+	f.orientation = WM_ORIENT_NORMAL;
+	f.planes[0] = px;
+	f.strides[0] = W * 4;
+	if (wm_mark_apply(mark, &f, 0) == WM_OK)
+		return WMARK_CONTINUE;
+	msg = wm_last_error();
+	if (!about_option_file(mark, "logo", msg) &&
+	    !about_option_file(mark, "font", msg))
+		return WMARK_CONTINUE;
+	fputs("wmark: ", stderr);
+	cli_print_text(stderr, msg);
+	fputc('\n', stderr);
+	return WMARK_EXIT_USAGE;
+}
+
 static int run_mark(int argc, char **argv)
 {
 	cli_config cfg;
@@ -91,6 +142,8 @@ static int run_mark(int argc, char **argv)
 		r = cli_build_mark(&cfg, &mark);
 	if (r == WMARK_CONTINUE && cfg.print_config)
 		r = cli_print_config(mark);
+	if (r == WMARK_CONTINUE)
+		r = check_mark(mark);
 	if (r == WMARK_CONTINUE) {
 		wm_set_log_callback(on_log, &cfg);
 		r = cli_plan(&cfg, &jobs);

@@ -94,6 +94,14 @@ static void report_ok(const cli_config *cfg, const file_job *job)
 	fflush(stdout);
 }
 
+/* Whether a skipped file gets its own line: files passed over while
+ * walking folders (not media, links, earlier outputs) only with -v. */
+static bool skip_listed(const cli_config *cfg, const file_job *job)
+{
+	return cfg->verbosity > 0 ||
+	       (cfg->verbosity == 0 && !job->quiet_skip);
+}
+
 /* One line for one finished file. Called with the output lock held. */
 void cli_report_job(const cli_config *cfg, const file_job *job)
 {
@@ -101,8 +109,7 @@ void cli_report_job(const cli_config *cfg, const file_job *job)
 	case FILE_OK: report_ok(cfg, job); break;
 	case FILE_FAILED: report_problem(job, ""); break;
 	case FILE_SKIPPED:
-		if (cfg->verbosity > 0 ||
-		    (cfg->verbosity == 0 && !job->quiet_skip))
+		if (skip_listed(cfg, job))
 			report_problem(job, "skipped: ");
 		break;
 	case FILE_CANCELLED:
@@ -114,20 +121,30 @@ void cli_report_job(const cli_config *cfg, const file_job *job)
 	fflush(stderr);
 }
 
-static void count(const job_list *jobs, size_t n[5])
+/* Every file by state, as in the JSON report; returns how many of the
+ * skipped ones got no line of their own. */
+static size_t count(const cli_config *cfg, const job_list *jobs, size_t n[5])
 {
+	size_t unlisted = 0;
+
 	memset(n, 0, 5 * sizeof(n[0]));
-	for (size_t i = 0; i < jobs->n; i++)
-		if (!jobs->v[i].quiet_skip)
-			n[jobs->v[i].state]++;
+	for (size_t i = 0; i < jobs->n; i++) {
+		n[jobs->v[i].state]++;
+		if (jobs->v[i].state == FILE_SKIPPED &&
+		    !skip_listed(cfg, &jobs->v[i]))
+			unlisted++;
+	}
+	return unlisted;
 }
 
+/* The totals count every file, like the JSON report; skipped files that
+ * got no line are said to be so, not left out of the count. */
 void cli_report_summary(const cli_config *cfg, const job_list *jobs,
 			double seconds)
 {
-	size_t n[5];
+	size_t n[5], unlisted = count(cfg, jobs, n);
+	char quiet[96] = "";
 
-	count(jobs, n);
 	if (cfg->verbosity < 0 && !n[FILE_CANCELLED])
 		return;
 	if (n[FILE_CANCELLED])
@@ -140,11 +157,17 @@ void cli_report_summary(const cli_config *cfg, const job_list *jobs,
 			n[FILE_CANCELLED] == 1 ? "it" : "them");
 	if (cfg->verbosity < 0)
 		return;
+	if (unlisted)
+		snprintf(quiet, sizeof(quiet),
+			 " (%zu not media, links or earlier outputs: -v "
+			 "lists %s)",
+			 unlisted, unlisted == 1 ? "it" : "them");
 	if (jobs->n > 1 || n[FILE_FAILED] || cfg->verbosity > 0)
 		fprintf(stderr,
-			"wmark: %zu marked, %zu failed, %zu skipped "
+			"wmark: %zu marked, %zu failed, %zu skipped%s "
 			"in %.1f s\n",
-			n[FILE_OK], n[FILE_FAILED], n[FILE_SKIPPED], seconds);
+			n[FILE_OK], n[FILE_FAILED], n[FILE_SKIPPED], quiet,
+			seconds);
 }
 
 /* Length of the valid UTF-8 sequence at p, or 0 if it is not one. */
@@ -193,6 +216,27 @@ void cli_json_string(FILE *f, const char *s)
 		p += n ? n : 1;
 	}
 	fputc('"', f);
+}
+
+/* Text typed by the user or made from it, escaped as names are and with
+ * bytes that are not UTF-8 written as \xNN: echoed raw, they would garble
+ * the terminal. */
+void cli_print_text(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_length(p);
+		char one[2] = {(char)*p, '\0'};
+
+		if (n == 0)
+			fprintf(f, "\\x%02x", *p);
+		else if (n == 1)
+			cli_print_name(f, one);
+		else
+			fwrite(p, 1, n, f);
+		p += n ? n : 1;
+	}
 }
 
 static const char *state_name(file_state state)

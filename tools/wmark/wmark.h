@@ -132,6 +132,7 @@ int cli_interrupted(void);
 /* report.c */
 void cli_escape(const char *s, char *buf, size_t size);
 void cli_print_name(FILE *f, const char *name);
+void cli_print_text(FILE *f, const char *s);
 void cli_report_job(const cli_config *cfg, const file_job *job);
 void cli_report_summary(const cli_config *cfg, const job_list *jobs,
 			double seconds);
