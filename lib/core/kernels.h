@@ -79,6 +79,8 @@ typedef struct wm__kernels {
 extern const wm__kernels wm__kernels_scalar;
 extern const wm__kernels wm__kernels_sse2;
 extern const wm__kernels wm__kernels_avx2;
+/* Only the 8-bit kernels; the others are NULL (see dispatch.c). */
+extern const wm__kernels wm__kernels_avx512;
 extern const wm__kernels wm__kernels_neon;
 
 /* Samples of a planar8 block. */

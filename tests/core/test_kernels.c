@@ -34,6 +34,9 @@ static void test_backend_is_requested(void **state)
 	if (env && strcmp(env, "avx2") == 0 &&
 	    strcmp(wm__cpu_backend(), "avx2") != 0)
 		skip();
+	if (env && strcmp(env, "avx512") == 0 &&
+	    strcmp(wm__cpu_backend(), "avx512") != 0)
+		skip();
 }
 
 /* planar8 and pairs16 are exact: every colour, frame value and alpha. */
