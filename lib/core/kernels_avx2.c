@@ -17,8 +17,8 @@
 
 #include "kernels.h"
 
-/* Dense runs ask for the bytes this far ahead, into L2 (see the AVX-512
- * set). */
+/* Dense runs of 4-byte pixels ask for the bytes this far ahead, into L2
+ * (see the AVX-512 set). */
 #define AHEAD 2048
 
 static inline void ahead(const uint8_t *p)
@@ -155,13 +155,8 @@ static inline void planar8_run(uint8_t *dst, const uint8_t *src, int n,
 	const __m256i gv = _mm256_set1_epi16((short)g);
 	int i = 0;
 
-	for (; i + 32 <= n; i += 32, src += 2 * WM__BLOCK8) {
-		if (!checks) {
-			ahead(src);
-			ahead(dst + i);
-		}
+	for (; i + 32 <= n; i += 32, src += 2 * WM__BLOCK8)
 		planar8_block(dst + i, src, gv, g, checks);
-	}
 	if (i + 16 <= n) {
 		__m128i r = planar_16(
 		    _mm_loadu_si128((const __m128i *)src),
@@ -247,15 +242,8 @@ static inline void planar8x2_run(uint8_t *d0, uint8_t *d1, const uint8_t *src,
 	const __m256i gv = _mm256_set1_epi16((short)g);
 	int i = 0;
 
-	for (; i + 32 <= n; i += 32, src += 3 * WM__BLOCK8) {
-		if (!checks) {
-			ahead(src);
-			ahead(src + 2 * WM__BLOCK8);
-			ahead(d0 + i);
-			ahead(d1 + i);
-		}
+	for (; i + 32 <= n; i += 32, src += 3 * WM__BLOCK8)
 		planar8x2_block(d0 + i, d1 + i, src, gv, g, checks);
-	}
 	for (int half = 0; half < 2; half++) {
 		int m = half ? 8 : 16, o = i % WM__BLOCK8;
 
