@@ -198,3 +198,33 @@ def test_skip_counts_agree_with_lines(run, tmp_path):
             assert (report['ok'], report['failed']) == (marked, failed)
         for name in ('img0.jpg', 'img2.jpg'):
             os.unlink(out / name)
+
+
+def test_damaged_videos_one_line_each_and_notes_named(run, tmp_path):
+    """Truncated videos marked side by side: by default one line per file
+    and nothing of FFmpeg's own warnings; with -v every note is a whole
+    line that names the file it is about."""
+    src = tmp_path / 'cut'
+    src.mkdir()
+    names = ['android_90rotation.mp4', 'bear_h264_aac.mp4', 'flower.mp4',
+             'iphone_rotated.mov']
+    for name in names:
+        data = open(corpus('video', name), 'rb').read()
+        (src / name).write_bytes(data[:len(data) * 6 // 10])
+    files = [src / n for n in names]
+    r = run('-j', '2', '-o', tmp_path / 'out', *files)
+    lines = r.stderr.decode().splitlines()
+    assert r.returncode == 1, r.stderr
+    assert 'ffmpeg' not in r.stderr.decode(), r.stderr
+    failed = [ln for ln in lines if not ln.startswith('wmark: 0 marked')]
+    assert sorted(failed) == sorted(set(failed)) and len(failed) == 4, lines
+    for name in names:
+        assert sum(name in ln for ln in failed) == 1, (name, lines)
+    for _ in range(3):
+        r = run('-v', '-j', '2', '-o', tmp_path / 'out', *files)
+        notes = [ln for ln in r.stderr.decode().splitlines()
+                 if 'warning: ' in ln]
+        assert any('ffmpeg: ' in ln for ln in notes), r.stderr
+        for ln in notes:
+            assert re.match(r'wmark: %s/[^:]+: warning: ' % re.escape(
+                str(src)), ln), ln

@@ -52,6 +52,11 @@ struct batch {
 	double start;
 };
 
+/* The batch under way, for the library's notes (cli_log_line), and the
+ * input the calling thread is marking, to name it in them. */
+static batch *g_batch;
+static _Thread_local const char *t_input;
+
 /* The private copy of a video read from standard input, removed at exit
  * and, since unlink is async-signal-safe, as soon as a signal arrives. */
 static char g_spool[4096];
@@ -416,17 +421,21 @@ static void run_job(worker *w, file_job *job)
 		j.flags |= WM_JOB_OVERWRITE;
 	if (cfg->in_place)
 		j.flags |= WM_JOB_IN_PLACE | WM_JOB_OVERWRITE;
+	t_input = cli_is_stdin(job) ? "<stdin>" : job->input;
 	if (skip_by_probe(w->b, job)) {
 		job->seconds = cli_now() - t0;
+		t_input = NULL;
 		return;
 	}
 	if (cli_is_stdin(job)) {
 		mark_stdio(w->b, job, &j);
 		job->seconds = cli_now() - t0;
+		t_input = NULL;
 		return;
 	}
 	st = mark_file_retrying(w->b, job, &j);
 	job->seconds = cli_now() - t0;
+	t_input = NULL;
 	finish_job(w->b, job, st);
 }
 
@@ -435,6 +444,41 @@ static void clear_bar(batch *b)
 	if (b->bar_drawn)
 		fputs("\r\033[K", stderr);
 	b->bar_drawn = false;
+}
+
+/* Each line of `message` (the library's notes may hold several) as a line
+ * of its own, naming the file the calling thread marks when it marks one:
+ * FFmpeg's messages say nothing of the file, and with -j several files
+ * are in flight. Under the output lock, so that lines never mix. */
+void cli_log_line(const char *tag, const char *message)
+{
+	batch *b = g_batch;
+	const char *p = message;
+
+	if (b)
+		pthread_mutex_lock(&b->lock);
+	if (b)
+		clear_bar(b);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		char *line = cli_xasprintf("%.*s", (int)n, p);
+
+		fputs("wmark: ", stderr);
+		if (t_input) {
+			cli_print_name(stderr, t_input);
+			fputs(": ", stderr);
+		}
+		fputs(tag, stderr);
+		cli_print_text(stderr, t_input ? cli_strip_prefix(line, t_input)
+					       : line);
+		fputc('\n', stderr);
+		free(line);
+		p += n;
+		p += *p == '\n';
+	}
+	fflush(stderr);
+	if (b)
+		pthread_mutex_unlock(&b->lock);
 }
 
 static void report(batch *b, file_job *job)
@@ -705,6 +749,7 @@ int cli_run_batch(const cli_config *cfg, wm_mark *mark, job_list *jobs)
 	b.jobs = jobs;
 	b.start = cli_now();
 	pthread_mutex_init(&b.lock, NULL);
+	g_batch = &b;
 	b.bar = cfg->verbosity >= 0 &&
 		(cfg->progress == 1 ||
 		 (cfg->progress == -1 && isatty(STDERR_FILENO)));
@@ -718,6 +763,7 @@ int cli_run_batch(const cli_config *cfg, wm_mark *mark, job_list *jobs)
 		wait_workers(&b, jobs->n);
 	}
 	cancel_unstarted(jobs);
+	g_batch = NULL;
 	status = exit_status(jobs);
 	cli_report_summary(cfg, jobs, cli_now() - b.start);
 	if (cfg->json)

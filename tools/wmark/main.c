@@ -64,18 +64,19 @@ double cli_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The library's notes: warnings by default, everything with --verbose,
- * nothing with --quiet. */
+/* The library's notes: its warnings by default, everything with
+ * --verbose, nothing with --quiet. FFmpeg's own warnings (damaged packets,
+ * probing advice) come before the one line that says why a file failed,
+ * often several for one file, so they wait for --verbose too. */
 static void on_log(void *user, wm_log_level level, const char *message)
 {
 	const cli_config *cfg = user;
+	bool ffmpeg = strncmp(message, "ffmpeg: ", 8) == 0;
 
 	if (cfg->verbosity < 0 ||
-	    (cfg->verbosity == 0 && level > WM_LOG_WARNING))
+	    (cfg->verbosity == 0 && (level > WM_LOG_WARNING || ffmpeg)))
 		return;
-	fputs(level <= WM_LOG_WARNING ? "wmark: warning: " : "wmark: ", stderr);
-	cli_print_name(stderr, message);
-	fputc('\n', stderr);
+	cli_log_line(level <= WM_LOG_WARNING ? "warning: " : "", message);
 }
 
 /* Whether the mark option `name` (the logo or the font) names a file and,

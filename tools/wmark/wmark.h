@@ -128,6 +128,7 @@ void cli_job_set(file_job *job, file_state state, const char *fmt, ...)
 int cli_run_batch(const cli_config *cfg, wm_mark *mark, job_list *jobs);
 void cli_install_signals(void);
 int cli_interrupted(void);
+void cli_log_line(const char *tag, const char *message);
 
 /* report.c */
 void cli_escape(const char *s, char *buf, size_t size);
