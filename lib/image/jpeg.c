@@ -22,6 +22,7 @@
  * garbage), are errors too (jpeg_strict.h), so a truncated or damaged file
  * never yields a half-grey output.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,14 @@ typedef struct jerr {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
 	char msg[JMSG_LENGTH_MAX];
+	int err_no; /* errno when the error was raised (a failed write's) */
 } jerr;
 
 static void on_error_exit(j_common_ptr c)
 {
 	jerr *e = (jerr *)c->err;
 
+	e->err_no = errno;
 	c->err->format_message(c, e->msg);
 	longjmp(e->jb, 1);
 }
@@ -167,8 +170,12 @@ typedef struct jdst {
 	wm__image *im;
 } jdst;
 
+/* A failed write says why (libjpeg's own text only guesses a full disk). */
 static wm_status dst_fail(jdst *o)
 {
+	if (o->err.pub.msg_code == JERR_FILE_WRITE && o->err.err_no)
+		return wm__error(WM_ERR_IO, "%s: cannot write the output (%s)",
+				 o->im->name, strerror(o->err.err_no));
 	return wm__error(WM_ERR_IO, "%s: cannot write the JPEG: %s",
 			 o->im->name, o->err.msg);
 }

@@ -8,6 +8,7 @@
  * libpng reports errors by longjmp: every call into it sits behind a
  * setjmp in a short function whose locals are not touched after the jump.
  */
+#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <string.h>
@@ -18,12 +19,14 @@ typedef struct png_err {
 	const char *name;
 	char msg[160];
 	bool no_memory; /* an allocation of libpng's failed */
+	int err_no;	/* errno when the error was raised (a failed write's) */
 } png_err;
 
 static void on_error(png_structp png, png_const_charp msg)
 {
 	png_err *e = png_get_error_ptr(png);
 
+	e->err_no = errno;
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 	png_longjmp(png, 1);
 }
@@ -112,6 +115,10 @@ static wm_status dec_fail(png_dec *p, wm_status s)
 {
 	if (p->err.no_memory)
 		return no_memory(&p->err);
+	/* libpng's reader says only "Read Error" where the file ends. */
+	if (s == WM_ERR_CORRUPT && feof(p->im->in))
+		return wm__error(s, "%s: corrupt PNG: the file is truncated",
+				 p->im->name);
 	if (s == WM_ERR_CORRUPT)
 		return wm__error(s, "%s: corrupt PNG: %s", p->im->name,
 				 p->err.msg[0] ? p->err.msg : "unknown error");
@@ -428,6 +435,10 @@ static wm_status enc_fail(png_enc *p)
 {
 	if (p->err.no_memory)
 		return no_memory(&p->err);
+	/* libpng's writer says only "Write Error": errno says why. */
+	if (ferror(p->im->out) && p->err.err_no)
+		return wm__error(WM_ERR_IO, "%s: cannot write the output (%s)",
+				 p->im->name, strerror(p->err.err_no));
 	return wm__error(WM_ERR_IO, "%s: cannot write the PNG: %s", p->im->name,
 			 p->err.msg);
 }

@@ -6,6 +6,7 @@
  * is unset, because a WebP file does not record the quality it was made
  * with. ICC, EXIF and XMP travel in their own chunks (libwebpmux).
  */
+#include <errno.h>
 #include <string.h>
 
 #include <webp/decode.h>
@@ -243,12 +244,21 @@ static wm_status write_file(webp_enc *w, const WebPMemoryWriter *mw,
 		  WebPMuxAssemble(mux, &out) == WEBP_MUX_OK;
 
 	WebPMuxDelete(mux);
-	if (ok && fwrite(out.bytes, 1, out.size, w->im->out) != out.size)
-		ok = false;
-	WebPDataClear(&out);
-	if (!ok)
-		return wm__error(WM_ERR_IO, "%s: cannot write the WebP file",
+	if (!ok) {
+		WebPDataClear(&out);
+		return wm__error(WM_ERR_IO,
+				 "%s: cannot assemble the WebP file "
+				 "(libwebpmux failed)",
 				 w->im->name);
+	}
+	if (fwrite(out.bytes, 1, out.size, w->im->out) != out.size) {
+		int err = errno;
+
+		WebPDataClear(&out);
+		return wm__error(WM_ERR_IO, "%s: cannot write the output (%s)",
+				 w->im->name, strerror(err));
+	}
+	WebPDataClear(&out);
 	return WM_OK;
 }
 
