@@ -308,3 +308,21 @@ def test_stdin_of_no_known_format_refused_from_its_first_bytes(wmark):
     assert p.returncode == 1
     assert b'not an image or video this library knows' in err, err
     assert written < (8 << 20), written
+
+
+def test_interrupted_stdout_video_says_output_is_incomplete(wmark, tmp_path):
+    """Once a video from standard input streams to standard output, an
+    interruption cannot take it back, and the message says so."""
+    src = corpus('video', 'tears-of-steel-battle-clip-medium.webm')
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    with open(src, 'rb') as f:
+        p = subprocess.Popen([wmark, '-'], stdin=f, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = p.stdout.read(4096)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    assert first, err
+    assert p.returncode == 130, err
+    assert b'what reached standard output is incomplete' in err, err
+    assert b'nothing of it written' not in err, err
+    assert spool_files(tmp_path) == []

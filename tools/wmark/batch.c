@@ -57,6 +57,15 @@ struct batch {
 static batch *g_batch;
 static _Thread_local const char *t_input;
 
+/* Whether marked data may have reached standard output: a video from
+ * standard input streams there as it is marked. */
+static atomic_bool g_stdout_started;
+
+bool cli_stdout_started(void)
+{
+	return atomic_load(&g_stdout_started);
+}
+
 /* The private copy of a video read from standard input, removed at exit
  * and, since unlink is async-signal-safe, as soon as a signal arrives. */
 static char g_spool[4096];
@@ -295,6 +304,8 @@ static void mark_stdin_video(const batch *b, file_job *job,
 				    path, strerror(err));
 		return;
 	}
+	if (!atomic_load(&g_signal))
+		atomic_store(&g_stdout_started, true);
 	st = wm_mark_file(b->mark, path, "-", j);
 	remove_spool();
 	finish_job(b, job, st);

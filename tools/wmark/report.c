@@ -147,7 +147,13 @@ void cli_report_summary(const cli_config *cfg, const job_list *jobs,
 
 	if (cfg->verbosity < 0 && !n[FILE_CANCELLED])
 		return;
-	if (n[FILE_CANCELLED])
+	if (n[FILE_CANCELLED] && cli_stdout_started())
+		/* Standard output cannot be taken back: a video streams
+		 * there as it is marked. */
+		fputs("wmark: interrupted: standard input was not finished, "
+		      "and what reached standard output is incomplete\n",
+		      stderr);
+	else if (n[FILE_CANCELLED])
 		fprintf(stderr,
 			"wmark: interrupted: %zu %s not finished and "
 			"nothing of %s written; the same command again "

@@ -129,6 +129,7 @@ int cli_run_batch(const cli_config *cfg, wm_mark *mark, job_list *jobs);
 void cli_install_signals(void);
 int cli_interrupted(void);
 void cli_log_line(const char *tag, const char *message);
+bool cli_stdout_started(void);
 
 /* report.c */
 void cli_escape(const char *s, char *buf, size_t size);
