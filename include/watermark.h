@@ -389,9 +389,12 @@ WM_API wm_status wm_mark_get(const wm_mark *mark, const char *name, char *buf,
 
 /*
  * Marks a frame in place. `time` is the frame's timestamp in seconds, used
- * by the start/end/fade options (pass 0 for stills). Safe from several
- * threads at once on different frames. Once a mark has been rendered for
- * a frame size, orientation and colour space, this allocates nothing.
+ * by the start/end/fade options (pass 0 for stills). Outside the time
+ * range the frame is left as it is and the call returns WM_OK; an end that
+ * is not after the start is WM_ERR_BAD_VALUE at every time. Safe from
+ * several threads at once on different frames. Once a mark has been
+ * rendered for a frame size, orientation and colour space, this allocates
+ * nothing.
  */
 WM_API wm_status wm_mark_apply(wm_mark *mark, const wm_frame *frame,
 			       double time);

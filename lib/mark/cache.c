@@ -380,6 +380,10 @@ wm_status wm_mark_apply(wm_mark *m, const wm_frame *frame, double time)
 		s = copy_frame(frame, &f);
 	if (s != WM_OK)
 		return s;
+	/* Checked before the time: such a mark is wrong at every time. */
+	s = check_times(m);
+	if (s != WM_OK)
+		return s;
 	alpha = wm__mark_alpha_at(m, time);
 	if (alpha == 0)
 		return WM_OK;

@@ -196,3 +196,19 @@ def test_invalid_utf8_value_escaped(run):
     assert r.returncode == 2
     assert b'--text=bad\\xff\\x1b[31m: ' in r.stderr, r.stderr
     assert b'\xff' not in r.stderr and b'\x1b' not in r.stderr
+
+
+@pytest.mark.parametrize('args,words', [
+    (['--text='], b'nothing to draw'),
+    (['--start', '3', '--end', '1'], b'end (1 s) is before start (3 s)'),
+])
+def test_mark_that_cannot_draw_is_one_setup_error(run, tmp_path, args, words):
+    """Settings wrong for every file are said once, before any input."""
+    data = os.environ.get('WMARK_TEST_DATA', '../data')
+    inputs = [os.path.join(data, n) for n in ('sample.jpg', 'hopper_gray.jpg')]
+    out = tmp_path / 'out'
+    r = run('-o', out, *args, *inputs)
+    lines = r.stderr.splitlines()
+    assert r.returncode == 2, r.stderr
+    assert len(lines) == 1 and words in lines[0], r.stderr
+    assert not out.exists()

@@ -108,7 +108,8 @@ static void test_timing(void **state)
 }
 
 /* A mark that ends before it starts (or when it starts) would never show
- * while the file announces it: it is refused when first rendered. */
+ * while the file announces it: it is refused when first rendered, and by
+ * wm_mark_apply at any time, also one where it would not show anyway. */
 static void test_end_before_start(void **state)
 {
 	static const char *const bad[][3] = {{"start=3", "end=1", NULL},
@@ -116,11 +117,21 @@ static void test_end_before_start(void **state)
 	const char *good[] = {"start=1", "end=3", NULL};
 	wm_frame f = geometry(320, 240, WM_PIX_RGBA);
 	const wm__prepared *p;
+	static uint8_t px[16 * 16 * 4];
+	wm_frame small = {.size = sizeof(small),
+			  .width = 16,
+			  .height = 16,
+			  .format = WM_PIX_RGBA,
+			  .planes = {px},
+			  .strides = {16 * 4}};
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
 		wm_mark *m = mark_with(bad[i]);
 
+		assert_int_equal(wm_mark_apply(m, &small, 0), WM_ERR_BAD_VALUE);
+		assert_int_equal(wm_mark_apply(m, &small, 2.5),
+				 WM_ERR_BAD_VALUE);
 		assert_int_equal(wm__mark_acquire(m, &f, NULL, &p),
 				 WM_ERR_BAD_VALUE);
 		if (i == 0)

@@ -90,24 +90,34 @@ static bool about_option_file(const wm_mark *mark, const char *name,
 	       value[0] && (!message || strstr(message, value));
 }
 
+static double start_time(const wm_mark *mark)
+{
+	char value[64];
+
+	if (wm_mark_get(mark, "start", value, sizeof(value)) != WM_OK)
+		return 0;
+	return strtod(value, NULL);
+}
+
 /*
- * A logo or font that cannot be read would fail every input with the same
- * line. The mark is drawn once on a small blank frame first: that decodes
- * the logo and loads the fonts, which the mark keeps for every file after
- * (nothing is done twice), and a failure naming the logo or font stops
- * the run as a setup error before any input is touched. Any other failure
- * is left to the files, where it may depend on their size.
+ * A logo or font that cannot be read, or settings that can never draw a
+ * mark (no text, logo or QR code; an end before the start), would fail
+ * every input with the same line. The mark is drawn once on a small blank
+ * frame first: that decodes the logo and loads the fonts, which the mark
+ * keeps for every file after (nothing is done twice), and a failure naming
+ * the logo or font, or a bad value (WM_ERR_BAD_VALUE never depends on the
+ * picture), stops the run as a setup error before any input is touched.
+ * Any other failure is left to the files, where it may depend on their
+ * size (a QR code too big for a small picture).
  */
 static int check_mark(wm_mark *mark)
 {
 	enum { W = 64, H = 48 };
 	static uint8_t px[W * H * 4];
 	wm_frame f;
+	wm_status st;
 	const char *msg;
 
-	if (!about_option_file(mark, "logo", NULL) &&
-	    !about_option_file(mark, "font", NULL))
-		return WMARK_CONTINUE; /* the embedded font cannot fail */
 	memset(&f, 0, sizeof(f));
 	f.size = sizeof(f);
 	f.width = W;
@@ -117,10 +127,12 @@ static int check_mark(wm_mark *mark)
 	f.orientation = WM_ORIENT_NORMAL;
 	f.planes[0] = px;
 	f.strides[0] = W * 4;
-	if (wm_mark_apply(mark, &f, 0) == WM_OK)
+	/* At the start time, where the mark shows. */
+	st = wm_mark_apply(mark, &f, start_time(mark));
+	if (st == WM_OK)
 		return WMARK_CONTINUE;
 	msg = wm_last_error();
-	if (!about_option_file(mark, "logo", msg) &&
+	if (st != WM_ERR_BAD_VALUE && !about_option_file(mark, "logo", msg) &&
 	    !about_option_file(mark, "font", msg))
 		return WMARK_CONTINUE;
 	fputs("wmark: ", stderr);
