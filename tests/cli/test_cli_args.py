@@ -1,5 +1,6 @@
 """Flags: generated from the option table, values parsed by the library."""
 import glob
+import json
 import os
 import re
 import subprocess
@@ -212,3 +213,18 @@ def test_mark_that_cannot_draw_is_one_setup_error(run, tmp_path, args, words):
     assert r.returncode == 2, r.stderr
     assert len(lines) == 1 and words in lines[0], r.stderr
     assert not out.exists()
+
+
+def test_missing_and_empty_names(run, tmp_path):
+    """A missing file and an empty name: one line each naming it, and the
+    JSON message names the file as the library's messages do."""
+    missing = str(tmp_path / 'missing.jpg')
+    r = run('', missing)
+    lines = r.stderr.decode().splitlines()
+    assert r.returncode == 1
+    assert "wmark: '': an empty name names no file" in lines, lines
+    assert 'wmark: %s: No such file or directory' % missing in lines, lines
+    r = run('--json', missing)
+    report = json.loads(r.stdout)
+    assert report['files'][0]['message'] == \
+        missing + ': No such file or directory', report

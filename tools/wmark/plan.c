@@ -497,8 +497,8 @@ static void walk_entry(planner *p, const char *path, const char *rel,
 	char *sub;
 
 	if (lstat(path, &st) != 0) {
-		cli_job_set(add_job(p->jobs, path), FILE_FAILED, "%s",
-			    strerror(errno));
+		cli_job_set(add_job(p->jobs, path), FILE_FAILED, "%s: %s",
+			    path, strerror(errno));
 		return;
 	}
 	if (S_ISLNK(st.st_mode)) {
@@ -526,7 +526,7 @@ static void walk(planner *p, const char *dir, const char *rel)
 	char **names = read_names(dir, &n, &err);
 
 	if (err) {
-		cli_job_set(add_job(p->jobs, dir), FILE_FAILED, "%s",
+		cli_job_set(add_job(p->jobs, dir), FILE_FAILED, "%s: %s", dir,
 			    strerror(err));
 		return;
 	}
@@ -551,9 +551,12 @@ static void plan_input(planner *p, const char *input)
 		add_job(p->jobs, input);
 		return;
 	}
-	if (stat(input, &st) != 0) {
-		cli_job_set(add_job(p->jobs, input), FILE_FAILED, "%s",
-			    strerror(errno));
+	if (!*input) {
+		cli_job_set(add_job(p->jobs, input), FILE_FAILED,
+			    "an empty name names no file");
+	} else if (stat(input, &st) != 0) {
+		cli_job_set(add_job(p->jobs, input), FILE_FAILED, "%s: %s",
+			    input, strerror(errno));
 	} else if (S_ISDIR(st.st_mode)) {
 		if (p->cfg->recursive)
 			walk(p, input, "");

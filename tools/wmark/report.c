@@ -64,6 +64,8 @@ const char *cli_strip_prefix(const char *message, const char *name)
 
 static const char *display_input(const file_job *job)
 {
+	if (!job->input[0])
+		return "''";
 	return cli_is_stdin(job) ? "<stdin>" : job->input;
 }
 
