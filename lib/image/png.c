@@ -175,9 +175,65 @@ static wm_status dec_read(void *ctx, uint8_t *buf, ptrdiff_t stride, int rows)
 	return p->err.no_memory ? no_memory(&p->err) : WM_OK;
 }
 
+/* ImageMagick's key for XMP, as a text chunk of hexadecimal. */
+#define RAW_XMP_KEY "Raw profile type xmp"
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The packet of an ImageMagick raw profile: "\n" NAME "\n", spaces, the
+ * length in decimal, "\n", then that many bytes as hexadecimal digits,
+ * white space between them. Left empty unless the text holds all of it.
+ */
+static wm_status raw_profile(const char *t, size_t n, wm__blob *out)
+{
+	const char *end = t + n, *p = t;
+	size_t len = 0, k = 0;
+	uint8_t *buf;
+
+	while (p < end && *p == '\n')
+		p++;
+	while (p < end && *p != '\n')
+		p++; /* the profile's name */
+	while (p < end && (*p == '\n' || *p == ' '))
+		p++;
+	for (; p < end && *p >= '0' && *p <= '9' && len <= n; p++)
+		len = len * 10 + (size_t)(*p - '0');
+	if (len == 0 || len > n / 2)
+		return WM_OK;
+	buf = wm__malloc(len);
+	if (!buf)
+		return wm__error(WM_ERR_NO_MEMORY, "XMP: out of memory");
+	while (p < end && k < len) {
+		int hi = hex_digit(*p), lo;
+
+		if (hi < 0 || p + 1 >= end || (lo = hex_digit(p[1])) < 0) {
+			p++; /* white space, or no pair: skipped */
+			continue;
+		}
+		buf[k++] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+	}
+	if (k == len && memchr(buf, 0, len) == NULL)
+		wm__blob_set(out, buf, len);
+	wm__free(buf);
+	return WM_OK;
+}
+
 /* The first XMP packet among the text chunks `info` holds, unless `xmp`
  * already has one (the chunks before the image data win). XMP is stored
- * in an iTXt chunk, whose length is itxt_length. */
+ * in an iTXt chunk, whose length is itxt_length; ImageMagick's raw
+ * profile of XMP (hexadecimal in a text chunk) is read where there is no
+ * such chunk. */
 static wm_status take_xmp(png_structp png, png_infop info, wm__blob *xmp)
 {
 	png_textp text;
@@ -189,6 +245,11 @@ static wm_status take_xmp(png_structp png, png_infop info, wm__blob *xmp)
 					    text[i].itxt_length
 						? text[i].itxt_length
 						: text[i].text_length);
+	}
+	for (int i = 0; i < n && !xmp->size; i++) {
+		if (strcmp(text[i].key, RAW_XMP_KEY) == 0)
+			return raw_profile(text[i].text, text[i].text_length,
+					   xmp);
 	}
 	return WM_OK;
 }
@@ -484,17 +545,21 @@ static int color_type_of(wm_pixel_format f)
 	}
 }
 
-/* Copies text chunks but the XMP, which is written from the metadata.
- * One at a time: the input's array must stay as it is, since its entries
- * are freed with it. */
+/* Copies text chunks but the XMP, which is written from the metadata
+ * (an ImageMagick raw profile of XMP too, when the output has XMP: its
+ * packet was read as the input's, and a second, older one would
+ * contradict the new). One at a time: the input's array must stay as it
+ * is, since its entries are freed with it. */
 static void copy_text(png_enc *p, png_structp s, png_infop si)
 {
 	png_textp text;
 	int n = png_get_text(s, si, &text, NULL), i;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(text[i].key, "XML:com.adobe.xmp") != 0)
-			png_set_text(p->png, p->info, &text[i], 1);
+		if (strcmp(text[i].key, "XML:com.adobe.xmp") == 0 ||
+		    (p->xmp.size && strcmp(text[i].key, RAW_XMP_KEY) == 0))
+			continue;
+		png_set_text(p->png, p->info, &text[i], 1);
 	}
 }
 

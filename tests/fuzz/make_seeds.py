@@ -87,6 +87,17 @@ def png_with_xmp(img):
     return data[:end] + png_chunk(b'iTXt', itxt) + data[end:]
 
 
+def png_with_raw_xmp(img):
+    """XMP as ImageMagick stores it: hexadecimal in a zTXt chunk."""
+    data = encode(img, 'PNG')
+    hexed = XMP.hex()
+    lines = '\n'.join(hexed[i:i + 72] for i in range(0, len(hexed), 72))
+    text = ('\nXMP\n%8d\n%s\n' % (len(XMP), lines)).encode()
+    ztxt = b'Raw profile type xmp\0\0' + zlib.compress(text)
+    end = data.rindex(b'IEND') - 4
+    return data[:end] + png_chunk(b'zTXt', ztxt) + data[end:]
+
+
 def jpeg_with_xmp(img):
     data = encode(img, 'JPEG', quality=70)
     app1 = b'http://ns.adobe.com/xap/1.0/\0' + XMP
@@ -141,6 +152,7 @@ def image_seeds():
         'gen-rgb.png': b'\0' + encode(img, 'PNG'),
         'gen-rgba-interlaced.png': b'\1' + encode(rgba, 'PNG', optimize=False),
         'gen-xmp.png': b'\2' + png_with_xmp(img),
+        'gen-raw-xmp.png': b'\1' + png_with_raw_xmp(img),
         'gen-gray.jpg': b'\0' + encode(img.convert('L'), 'JPEG'),
         'gen-progressive.jpg': b'\1' + encode(img, 'JPEG', progressive=True),
         'gen-xmp.jpg': b'\3' + jpeg_with_xmp(img),

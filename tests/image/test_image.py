@@ -896,3 +896,28 @@ def test_png_cicp_corpus_file(tmp_path):
     assert body == cicp_order(src)[1] == [bytes([1, 4, 0, 1])]
     assert kinds.index(b"cICP") < kinds.index(b"IDAT")
     assert b"gAMA" in kinds and b"cHRM" in kinds
+
+
+# ---- ImageMagick's raw profile of XMP ------------------------------------------
+
+def text_chunks(path):
+    """(chunk type, key) of every text chunk."""
+    return [(t, d.split(b"\0")[0]) for t, d in png_chunks(path)
+            if t in (b"tEXt", b"zTXt", b"iTXt")]
+
+
+def test_png_raw_xmp_profile_merged_not_duplicated(tmp_path):
+    """The XMP packet of an ImageMagick raw profile is the one merged with
+    the disclosure, and comes out once, as XMP; its other raw profiles stay."""
+    src = corpus("png", "paris_icc_exif_xmp.png")
+    assert (b"zTXt", b"Raw profile type xmp") in text_chunks(src)
+    for opts, disclosed in (({}, True), ({"metadata": "false"}, False)):
+        dst = marked(src, tmp_path, "o.png", **opts)
+        keys = [k for _, k in text_chunks(dst)]
+        assert b"Raw profile type xmp" not in keys, keys
+        assert keys.count(b"XML:com.adobe.xmp") == 1, keys
+        assert b"Raw profile type exif" in keys, keys
+        xmp = exif_tool(dst, "-XMP:all")
+        assert xmp["XMP-xmp:CreatorTool"] == "GIMP 2.10", xmp
+        assert ("XMP-iptcExt:DigitalSourceType" in xmp) == disclosed, xmp
+        os.unlink(dst)
