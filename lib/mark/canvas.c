@@ -9,9 +9,6 @@
 
 #include "mark_internal.h"
 
-#define WM__CANVAS_MAX 32768 /* a mark wider or taller is refused */
-#define WM__CANVAS_MAX_PIXELS ((size_t)1 << 26) /* 256 MB of RGBA */
-
 wm_status wm__canvas_new(int w, int h, wm__raster *r)
 {
 	size_t row, total;

@@ -465,14 +465,27 @@ static wm_status measure_mark(wm_mark *m, const wm__geom *g, double f, int aw,
 	return WM_OK;
 }
 
+/*
+ * Whether the mark at scale f fits in aw x ah once turned, and the ratio
+ * of room to size. It must also fit in a canvas (on pictures of tens of
+ * thousands of pixels a side the default size would not): in half the
+ * canvas limit each way, since the mark is drawn upright before it is
+ * turned, and an upright canvas may be up to sqrt(2) times as wide or tall
+ * as the turned one.
+ */
 static wm_status fits(wm_mark *m, const wm__geom *g, double f, int aw, int ah,
 		      bool *ok, double *ratio)
 {
+	const double side = WM__CANVAS_MAX / 2;
+	const double area = (double)WM__CANVAS_MAX_PIXELS / 4;
 	double w, h;
 	wm_status s = measure_mark(m, g, f, aw, &w, &h);
 
-	*ok = s == WM_OK && w <= aw && h <= ah;
-	*ratio = s == WM_OK ? fmin(aw / w, ah / h) : 0.5;
+	*ok = s == WM_OK && w <= aw && h <= ah && w <= side && h <= side &&
+	      w * h <= area;
+	*ratio = s == WM_OK ? fmin(fmin(aw / w, ah / h),
+				   fmin(side / fmax(w, h), sqrt(area / (w * h))))
+			    : 0.5;
 	return s;
 }
 

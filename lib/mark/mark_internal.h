@@ -35,6 +35,9 @@ void wm__mark_cache_clear(wm_mark *m, bool fonts);
 
 /* ---- canvases: wm__raster buffers owned by this layer (canvas.c) -------- */
 
+#define WM__CANVAS_MAX 32768 /* a canvas wider or taller is refused */
+#define WM__CANVAS_MAX_PIXELS ((size_t)1 << 26) /* 256 MB of RGBA */
+
 /* Fills `r` with a transparent canvas of w x h (w, h >= 1). */
 wm_status wm__canvas_new(int w, int h, wm__raster *r);
 /* Frees the pixels of a canvas and zeroes it. */

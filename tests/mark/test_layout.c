@@ -135,6 +135,36 @@ static void test_extremes(void **state)
 	}
 }
 
+/* On pictures tens of thousands of pixels a side, the default size and an
+ * angle would need canvases past their limit: the mark is made smaller
+ * to fit one, never an error. */
+static void test_huge_pictures(void **state)
+{
+	const char *cases[][3] = {{NULL}, {"angle=45", NULL}, {"box=true", NULL}};
+	const int sizes[][2] = {{65535, 65535}, {60000, 2000}, {40000, 30000}};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			wm_mark *m = mark_with(cases[c]);
+			wm_frame f = {.size = sizeof(f),
+				      .width = sizes[k][0],
+				      .height = sizes[k][1],
+				      .format = WM_PIX_RGBA};
+			wm__layout l;
+
+			if (wm__layout_render(m, &f, &l) != WM_OK)
+				fail_msg("%dx%d: %s", sizes[k][0], sizes[k][1],
+					 wm_last_error());
+			assert_true(l.raster.width <= 32768 &&
+				    l.raster.height <= 32768);
+			assert_true(l.raster.height >= 100);
+			wm__layout_free(&l);
+			wm_mark_free(m);
+		}
+	}
+}
+
 /* Processor time, not wall time: the machine may be busy with others. */
 static double now_ms(void)
 {
@@ -348,6 +378,7 @@ int main(void)
 	    cmocka_unit_test(test_tiling),
 	    cmocka_unit_test(test_fit_small_frames),
 	    cmocka_unit_test(test_extremes),
+	    cmocka_unit_test(test_huge_pictures),
 	    cmocka_unit_test(test_long_words_wrap),
 	    cmocka_unit_test(test_long_text),
 	    cmocka_unit_test(test_empty_text),
