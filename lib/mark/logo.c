@@ -106,7 +106,7 @@ static wm_status decode_png(const char *path, const uint8_t *data, size_t size,
 	memset(&img, 0, sizeof(img));
 	img.version = PNG_IMAGE_VERSION;
 	if (!png_image_begin_read_from_memory(&img, data, size))
-		return wm__error(WM_ERR_CORRUPT, "%s: bad PNG (%s)", path,
+		return wm__error(WM_ERR_CORRUPT, "%s: bad PNG logo (%s)", path,
 				 img.message);
 	deep = (img.format & PNG_FORMAT_FLAG_LINEAR) != 0;
 	s = check_size(path, (long)img.width, (long)img.height, max);
@@ -125,7 +125,7 @@ static wm_status decode_png(const char *path, const uint8_t *data, size_t size,
 	if (s != WM_OK)
 		wm__canvas_free(out);
 	if (s == WM_ERR_CORRUPT)
-		return wm__error(s, "%s: bad PNG (%s)", path, img.message);
+		return wm__error(s, "%s: bad PNG logo (%s)", path, img.message);
 	return s;
 }
 
@@ -206,7 +206,7 @@ static wm_status decode_jpeg(const char *path, const uint8_t *data, size_t size,
 	if (setjmp(err.jump)) {
 		jpeg_destroy_decompress(&ci);
 		wm__canvas_free(out);
-		return wm__error(WM_ERR_CORRUPT, "%s: bad JPEG (%s)", path,
+		return wm__error(WM_ERR_CORRUPT, "%s: bad JPEG logo (%s)", path,
 				 err.message);
 	}
 	jpeg_create_decompress(&ci);
@@ -245,7 +245,8 @@ static wm_status decode_webp(const char *path, const uint8_t *data, size_t size,
 	wm_status s;
 
 	if (!WebPGetInfo(data, size, &w, &h))
-		return wm__error(WM_ERR_CORRUPT, "%s: bad WebP header", path);
+		return wm__error(WM_ERR_CORRUPT, "%s: bad WebP logo (header)",
+				 path);
 	s = check_size(path, w, h, max);
 	if (s == WM_OK)
 		s = wm__canvas_new(w, h, out);
@@ -256,7 +257,8 @@ static wm_status decode_webp(const char *path, const uint8_t *data, size_t size,
 				  (int)out->stride);
 	if (!rgba) {
 		wm__canvas_free(out);
-		return wm__error(WM_ERR_CORRUPT, "%s: bad WebP data", path);
+		return wm__error(WM_ERR_CORRUPT, "%s: bad WebP logo (data)",
+				 path);
 	}
 	return WM_OK;
 }
@@ -318,7 +320,7 @@ static wm_status read_file(const char *path, uint8_t **data, size_t *size)
 	fclose(f);
 	if (*size != (size_t)n) {
 		wm__free(*data);
-		return wm__error(WM_ERR_IO, "%s: short read", path);
+		return wm__error(WM_ERR_IO, "%s: short read of the logo", path);
 	}
 	return WM_OK;
 }

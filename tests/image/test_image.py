@@ -848,7 +848,7 @@ def test_damaged_logo_refused(tmp_path):
         logo.write_bytes(data)
         status, msg = mark(src, tmp_path / "never.jpg", logo=logo)
         assert status == 5, (name, msg)  # WM_ERR_CORRUPT
-        assert name in msg and words in msg, msg
+        assert name in msg and words in msg and "logo" in msg, msg
         assert not (tmp_path / "never.jpg").exists()
 
 
