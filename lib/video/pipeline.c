@@ -947,6 +947,11 @@ static void teardown(vjob *j)
 	if (j->prep)
 		wm__vhost->mark_release(j->mark, j->prep);
 	avcodec_free_context(&j->dec);
+	/* An encoder left mid-stream (cancelled or failed) is told the stream
+	 * ends before it is closed, which SVT-AV1 otherwise complains of on
+	 * stderr; after a finished encode this is a no-op. */
+	if (j->enc && avcodec_is_open(j->enc))
+		avcodec_send_frame(j->enc, NULL);
 	avcodec_free_context(&j->enc);
 	av_frame_free(&j->frame);
 	av_frame_free(&j->turned);

@@ -228,3 +228,24 @@ def test_damaged_videos_one_line_each_and_notes_named(run, tmp_path):
         for ln in notes:
             assert re.match(r'wmark: %s/[^:]+: warning: ' % re.escape(
                 str(src)), ln), ln
+
+
+def test_interrupted_av1_encode_prints_nothing_of_the_encoder(wmark, tmp_path):
+    """An encoder stopped mid-stream is told the stream ends: SVT-AV1
+    otherwise prints its own complaint on stderr."""
+    src = tmp_path / 'bear.webm'
+    shutil.copyfile(corpus('video', 'bear_av1_vorbis.webm'), src)
+    out = tmp_path / 'out'
+    proc = subprocess.Popen([wmark, '--progress', '-o', str(out), str(src)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen, deadline = b'', time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not re.search(
+            rb'bear\.webm +(\d+/\?|\d+/\d+|\d+%)', seen):
+        if select.select([proc.stderr], [], [], 1)[0]:
+            seen += os.read(proc.stderr.fileno(), 65536)
+    assert proc.poll() is None, 'finished before it could be interrupted'
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b'Svt' not in seen + err, seen + err
+    assert os.listdir(out) == []
