@@ -223,8 +223,12 @@ static wm_status raw_profile(const char *t, size_t n, wm__blob *out)
 		buf[k++] = (uint8_t)(hi << 4 | lo);
 		p += 2;
 	}
-	if (k == len && memchr(buf, 0, len) == NULL)
-		wm__blob_set(out, buf, len);
+	if (k == len && memchr(buf, 0, len) == NULL) {
+		wm_status s = wm__blob_set(out, buf, len);
+
+		wm__free(buf);
+		return s;
+	}
 	wm__free(buf);
 	return WM_OK;
 }
@@ -248,7 +252,10 @@ static wm_status take_xmp(png_structp png, png_infop info, wm__blob *xmp)
 	}
 	for (int i = 0; i < n && !xmp->size; i++) {
 		if (strcmp(text[i].key, RAW_XMP_KEY) == 0)
-			return raw_profile(text[i].text, text[i].text_length,
+			return raw_profile(text[i].text,
+					   text[i].itxt_length
+					       ? text[i].itxt_length
+					       : text[i].text_length,
 					   xmp);
 	}
 	return WM_OK;

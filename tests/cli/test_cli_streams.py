@@ -3,6 +3,7 @@ folder walks (earlier outputs, refused formats, empty sub-folders, the
 descriptor limit), `text`/`info` flags and setup errors."""
 import os
 import pty
+import re
 import resource
 import shutil
 import signal
@@ -326,3 +327,29 @@ def test_interrupted_stdout_video_says_output_is_incomplete(wmark, tmp_path):
     assert b'what reached standard output is incomplete' in err, err
     assert b'nothing of it written' not in err, err
     assert spool_files(tmp_path) == []
+
+
+def test_interrupt_after_stdin_video_finished_names_the_rest(wmark, tmp_path):
+    """Standard input marked in full, then Ctrl-C during the next file: the
+    summary speaks of that file, not of standard output."""
+    small = corpus('video', 'android_90rotation.mp4')
+    big = tmp_path / 'big.webm'
+    shutil.copyfile(corpus('video', 'tears-of-steel-battle-clip-medium.webm'),
+                    big)
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    with open(small, 'rb') as f, open(tmp_path / 'out.mp4', 'wb') as out:
+        p = subprocess.Popen([wmark, '-j', '1', '--progress', '-', str(big)],
+                             stdin=f, stdout=out, stderr=subprocess.PIPE,
+                             env=env)
+        seen, deadline = b'', time.time() + 60
+        while time.time() < deadline and p.poll() is None and \
+                not re.search(rb'big\.webm +\d+/', seen):
+            seen += os.read(p.stderr.fileno(), 65536)
+        assert p.poll() is None, seen
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert b'1 file not finished' in err, err
+    assert b'standard output is incomplete' not in err, err
+    assert probe(tmp_path / 'out.mp4') == \
+        ('mov,mp4,m4a,3gp,3g2,mj2', probe(small)[1])

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps, PngImagePlugin
 
 DATA = os.environ.get("WMARK_TEST_DATA", "tests/data")
 CORPUS = os.environ.get("WMARK_CORPUS", "../shared/corpus")
@@ -921,3 +921,30 @@ def test_png_raw_xmp_profile_merged_not_duplicated(tmp_path):
         assert xmp["XMP-xmp:CreatorTool"] == "GIMP 2.10", xmp
         assert ("XMP-iptcExt:DigitalSourceType" in xmp) == disclosed, xmp
         os.unlink(dst)
+
+
+@pytest.mark.parametrize("kind", ["tEXt", "zTXt", "iTXt"])
+def test_png_raw_xmp_profile_in_every_text_chunk(tmp_path, kind):
+    packet = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+              '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+              '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description'
+              ' rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+              '<dc:creator><rdf:Seq><rdf:li>ORIGINALAUTHOR</rdf:li></rdf:Seq>'
+              '</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>'
+              '<?xpacket end="w"?>').encode()
+    hexed = packet.hex()
+    text = "\nxmp\n%8d\n%s\n" % (len(packet), "\n".join(
+        hexed[i:i + 72] for i in range(0, len(hexed), 72)))
+    info = PngImagePlugin.PngInfo()
+    if kind == "iTXt":
+        info.add_itxt("Raw profile type xmp", text)
+    else:
+        info.add_text("Raw profile type xmp", text, zip=kind == "zTXt")
+    src = tmp_path / "raw.png"
+    Image.new("RGB", (200, 120), (40, 90, 160)).save(src, pnginfo=info)
+    assert (kind.encode(), b"Raw profile type xmp") in text_chunks(src)
+    dst = marked(src, tmp_path, "o.png")
+    assert b"Raw profile type xmp" not in [k for _, k in text_chunks(dst)]
+    xmp = exif_tool(dst, "-XMP:all")
+    assert xmp.get("XMP-dc:Creator") == "ORIGINALAUTHOR", xmp
+    assert "XMP-iptcExt:DigitalSourceType" in xmp, xmp

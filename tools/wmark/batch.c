@@ -57,15 +57,6 @@ struct batch {
 static batch *g_batch;
 static _Thread_local const char *t_input;
 
-/* Whether marked data may have reached standard output: a video from
- * standard input streams there as it is marked. */
-static atomic_bool g_stdout_started;
-
-bool cli_stdout_started(void)
-{
-	return atomic_load(&g_stdout_started);
-}
-
 /* The private copy of a video read from standard input, removed at exit
  * and, since unlink is async-signal-safe, as soon as a signal arrives. */
 static char g_spool[4096];
@@ -304,8 +295,13 @@ static void mark_stdin_video(const batch *b, file_job *job,
 				    path, strerror(err));
 		return;
 	}
-	if (!atomic_load(&g_signal))
-		atomic_store(&g_stdout_started, true);
+	if (atomic_load(&g_signal)) {
+		remove_spool();
+		cli_job_set(job, FILE_CANCELLED, "interrupted; nothing written");
+		return;
+	}
+	/* From here the video streams to standard output as it is marked. */
+	job->wrote_stdout = true;
 	st = wm_mark_file(b->mark, path, "-", j);
 	remove_spool();
 	finish_job(b, job, st);
@@ -457,6 +453,17 @@ static void clear_bar(batch *b)
 	b->bar_drawn = false;
 }
 
+/* A note without the file name it starts with, which the line gives
+ * already (for standard input, the library knows only the private copy). */
+static const char *note_text(const char *line)
+{
+	if (!t_input)
+		return line;
+	if (g_spool_set && strcmp(t_input, "<stdin>") == 0)
+		return cli_strip_prefix(line, g_spool);
+	return cli_strip_prefix(line, t_input);
+}
+
 /* Each line of `message` (the library's notes may hold several) as a line
  * of its own, naming the file the calling thread marks when it marks one:
  * FFmpeg's messages say nothing of the file, and with -j several files
@@ -480,8 +487,7 @@ void cli_log_line(const char *tag, const char *message)
 			fputs(": ", stderr);
 		}
 		fputs(tag, stderr);
-		cli_print_text(stderr, t_input ? cli_strip_prefix(line, t_input)
-					       : line);
+		cli_print_text(stderr, note_text(line));
 		fputc('\n', stderr);
 		free(line);
 		p += n;

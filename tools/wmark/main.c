@@ -79,15 +79,24 @@ static void on_log(void *user, wm_log_level level, const char *message)
 	cli_log_line(level <= WM_LOG_WARNING ? "warning: " : "", message);
 }
 
-/* Whether the mark option `name` (the logo or the font) names a file and,
- * given a message, whether the message is about it. */
+/* Whether the mark option `name` (the logo or the font) is set and,
+ * given a message, whether the message is about it: the library's
+ * messages start with the logo's path and a colon, or with "font 'NAME'". */
 static bool about_option_file(const wm_mark *mark, const char *name,
 			      const char *message)
 {
-	char value[4096];
+	char value[4096], quoted[4200];
+	size_t n;
 
-	return wm_mark_get(mark, name, value, sizeof(value)) == WM_OK &&
-	       value[0] && (!message || strstr(message, value));
+	if (wm_mark_get(mark, name, value, sizeof(value)) != WM_OK ||
+	    !value[0])
+		return false;
+	if (!message)
+		return true;
+	n = strlen(value);
+	snprintf(quoted, sizeof(quoted), "font '%s'", value);
+	return (strncmp(message, value, n) == 0 && message[n] == ':') ||
+	       strncmp(message, quoted, strlen(quoted)) == 0;
 }
 
 static double start_time(const wm_mark *mark)

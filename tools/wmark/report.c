@@ -144,25 +144,29 @@ static size_t count(const cli_config *cfg, const job_list *jobs, size_t n[5])
 void cli_report_summary(const cli_config *cfg, const job_list *jobs,
 			double seconds)
 {
-	size_t n[5], unlisted = count(cfg, jobs, n);
+	size_t n[5], unlisted = count(cfg, jobs, n), files;
 	char quiet[96] = "";
+	bool partial = false;
 
 	if (cfg->verbosity < 0 && !n[FILE_CANCELLED])
 		return;
-	if (n[FILE_CANCELLED] && cli_stdout_started())
-		/* Standard output cannot be taken back: a video streams
-		 * there as it is marked. */
+	for (size_t i = 0; i < jobs->n; i++)
+		partial |= jobs->v[i].state == FILE_CANCELLED &&
+			   jobs->v[i].wrote_stdout;
+	/* Standard output cannot be taken back: a video streams there as
+	 * it is marked. */
+	if (partial)
 		fputs("wmark: interrupted: standard input was not finished, "
 		      "and what reached standard output is incomplete\n",
 		      stderr);
-	else if (n[FILE_CANCELLED])
+	files = n[FILE_CANCELLED] - partial;
+	if (files)
 		fprintf(stderr,
 			"wmark: interrupted: %zu %s not finished and "
 			"nothing of %s written; the same command again "
 			"completes the batch\n",
-			n[FILE_CANCELLED],
-			n[FILE_CANCELLED] == 1 ? "file" : "files",
-			n[FILE_CANCELLED] == 1 ? "it" : "them");
+			files, files == 1 ? "file" : "files",
+			files == 1 ? "it" : "them");
 	if (cfg->verbosity < 0)
 		return;
 	if (unlisted)

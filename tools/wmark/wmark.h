@@ -75,6 +75,7 @@ typedef struct file_job {
 	bool from_walk;	 /* found by -r rather than named */
 	bool quiet_skip; /* a skip only worth a line with --verbose */
 	bool reported;
+	bool wrote_stdout; /* marked data may have reached standard output */
 	file_state state;
 	char *message;
 	double seconds;
@@ -129,7 +130,6 @@ int cli_run_batch(const cli_config *cfg, wm_mark *mark, job_list *jobs);
 void cli_install_signals(void);
 int cli_interrupted(void);
 void cli_log_line(const char *tag, const char *message);
-bool cli_stdout_started(void);
 
 /* report.c */
 void cli_escape(const char *s, char *buf, size_t size);
