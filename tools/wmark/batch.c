@@ -473,10 +473,10 @@ void cli_log_line(const char *tag, const char *message)
 	batch *b = g_batch;
 	const char *p = message;
 
-	if (b)
+	if (b) {
 		pthread_mutex_lock(&b->lock);
-	if (b)
 		clear_bar(b);
+	}
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 		char *line = cli_xasprintf("%.*s", (int)n, p);
