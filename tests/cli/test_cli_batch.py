@@ -138,23 +138,34 @@ def test_file_size_limit_is_a_reported_failure(wmark, tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def interrupt_mid_encode(wmark, src, out):
+    """Runs wmark with a progress bar on one video and sends SIGINT once
+    the bar shows the video's own frame progress; returns (exit status,
+    everything printed on stderr)."""
+    bar = re.compile(rb'%s +(\d+/\?|\d+/\d+|\d+%%)' %
+                     re.escape(os.path.basename(str(src)).encode()))
+    proc = subprocess.Popen([wmark, '--progress', '-o', str(out), str(src)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen, deadline = b'', time.time() + 60
+    while time.time() < deadline and proc.poll() is None and \
+            not bar.search(seen):
+        if select.select([proc.stderr], [], [], 1)[0]:
+            seen += os.read(proc.stderr.fileno(), 65536)
+    assert bar.search(seen), seen[-300:]
+    assert proc.poll() is None, 'finished before it could be interrupted'
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, seen + err
+
+
 def test_interrupted_video_leaves_nothing(wmark, tmp_path):
     """The bar shows the video's own frame progress; SIGINT in the middle
     of the encode leaves neither an output nor a temporary file."""
     src = tmp_path / 'flower.webm'
     shutil.copyfile(corpus('video', 'flower.webm'), src)
     out = tmp_path / 'out'
-    proc = subprocess.Popen([wmark, '--progress', '-o', str(out), str(src)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    seen, deadline = b'', time.time() + 60
-    while time.time() < deadline and not re.search(
-            rb'flower\.webm +(\d+/\?|\d+%)', seen):
-        if select.select([proc.stderr], [], [], 1)[0]:
-            seen += os.read(proc.stderr.fileno(), 65536)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert re.search(rb'flower\.webm +(\d+/\?|\d+%)', seen), seen[-300:]
-    assert proc.returncode == 130, err
+    status, err = interrupt_mid_encode(wmark, src, out)
+    assert status == 130, err
     assert os.listdir(out) == []
 
 
@@ -239,16 +250,7 @@ def test_interrupted_av1_encode_prints_nothing_of_the_encoder(wmark, tmp_path):
     src = tmp_path / 'bear.webm'
     shutil.copyfile(corpus('video', 'bear_av1_vorbis.webm'), src)
     out = tmp_path / 'out'
-    proc = subprocess.Popen([wmark, '--progress', '-o', str(out), str(src)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    seen, deadline = b'', time.time() + 60
-    while time.time() < deadline and proc.poll() is None and not re.search(
-            rb'bear\.webm +(\d+/\?|\d+/\d+|\d+%)', seen):
-        if select.select([proc.stderr], [], [], 1)[0]:
-            seen += os.read(proc.stderr.fileno(), 65536)
-    assert proc.poll() is None, 'finished before it could be interrupted'
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert b'Svt' not in seen + err, seen + err
+    status, err = interrupt_mid_encode(wmark, src, out)
+    assert status == 130, err
+    assert b'Svt' not in err, err
     assert os.listdir(out) == []
