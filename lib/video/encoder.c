@@ -342,6 +342,7 @@ static wm_status open_with(const AVCodec *c, const wm__venc_in *in,
 	if (!enc)
 		return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory",
 				in->name);
+	enc->opaque = in->tag;
 	copy_properties(enc, in);
 	codec_settings(enc, in, d);
 	r = avcodec_open2(enc, c, d);

@@ -52,10 +52,64 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
  */
 typedef struct av_line {
 	char text[1024];
+	char name[512]; /* the file the line's first piece concerns, or "" */
 	size_t len;
 	int level;
 	int prefix; /* av_log_format_line2's "start of a line" state */
 } av_line;
+
+static pthread_mutex_t tags_lock = PTHREAD_MUTEX_INITIALIZER;
+static wm__av_tag *tags;
+
+void wm__av_tag_add(wm__av_tag *t, const char *name)
+{
+	t->name = name;
+	pthread_mutex_lock(&tags_lock);
+	t->next = tags;
+	tags = t;
+	pthread_mutex_unlock(&tags_lock);
+}
+
+void wm__av_tag_remove(wm__av_tag *t)
+{
+	pthread_mutex_lock(&tags_lock);
+	for (wm__av_tag **p = &tags; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&tags_lock);
+}
+
+/* The tag an FFmpeg log context carries: the opaque pointer of codec and
+ * format contexts, the only kinds this module tags. */
+static const void *context_tag(void *avcl)
+{
+	const AVClass *c = avcl ? *(const AVClass **)avcl : NULL;
+
+	if (!c)
+		return NULL;
+	if (c == avcodec_get_class())
+		return ((const AVCodecContext *)avcl)->opaque;
+	if (c == avformat_get_class())
+		return ((const AVFormatContext *)avcl)->opaque;
+	return NULL;
+}
+
+/* Copies the name of a registered tag into buf ("" if not registered). */
+static void tag_name(const void *tag, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!tag)
+		return;
+	pthread_mutex_lock(&tags_lock);
+	for (const wm__av_tag *t = tags; t; t = t->next)
+		if (t == tag) {
+			snprintf(buf, size, "%s", t->name);
+			break;
+		}
+	pthread_mutex_unlock(&tags_lock);
+}
 
 static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
 {
@@ -65,6 +119,8 @@ static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
 
 	if (level > av_log_get_level() || !wm__vhost->log_enabled())
 		return;
+	if (pend.len == 0)
+		tag_name(context_tag(avcl), pend.name, sizeof(pend.name));
 	av_log_format_line2(avcl, level, fmt, vl, piece, sizeof(piece),
 			    &pend.prefix);
 	n = strlen(piece);
@@ -84,7 +140,8 @@ static void forward_av_log(void *avcl, int level, const char *fmt, va_list vl)
 			       : pend.level <= AV_LOG_WARNING ? WM_LOG_WARNING
 			       : pend.level <= AV_LOG_INFO    ? WM_LOG_INFO
 							      : WM_LOG_DEBUG,
-			       "ffmpeg: %s", pend.text);
+			       "%s%sffmpeg: %s", pend.name,
+			       pend.name[0] ? ": " : "", pend.text);
 	pend.len = 0;
 	pend.level = AV_LOG_TRACE;
 }
@@ -137,11 +194,16 @@ static bool looks_like_container(const char *path)
 	return av_probe_input_format2(&pd, 1, &score) && score >= 50;
 }
 
-wm_status wm__video_open_input(const char *path, AVFormatContext **out)
+wm_status wm__video_open_input(const char *path, wm__av_tag *tag,
+			       AVFormatContext **out)
 {
-	AVFormatContext *ic = NULL;
+	AVFormatContext *ic = avformat_alloc_context();
 	int r;
 
+	if (!ic)
+		return wm__verr(WM_ERR_NO_MEMORY, "%s: out of memory", path);
+	ic->opaque = tag;
+	/* On failure this frees the context. */
 	r = avformat_open_input(&ic, path, NULL, NULL);
 	if (r == AVERROR(ENOENT))
 		return wm__verr(WM_ERR_NOT_FOUND, "%s: no such file", path);

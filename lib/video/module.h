@@ -22,8 +22,27 @@ wm_status wm__verr_av(wm_status status, int averr, const char *fmt, ...)
 
 #define VLOG(level, ...) wm__vhost->log(level, __VA_ARGS__)
 
-/* Opens an input file and finds its streams, with errors naming it. */
-wm_status wm__video_open_input(const char *path, AVFormatContext **out);
+/*
+ * FFmpeg's lines name the file they concern: the contexts a job opens carry
+ * its tag as their `opaque` pointer (frame threads' copies of a decoder keep
+ * it), and lines from a context whose tag is registered start with the
+ * tag's name. Only registered tags are looked at, so contexts that the
+ * application opens, whatever their opaque pointer, are never read.
+ */
+typedef struct wm__av_tag {
+	const char *name;
+	struct wm__av_tag *next;
+} wm__av_tag;
+
+/* Registers `t` for `name` (which must outlive the registration) and
+ * unregisters it, once no context that carries it can log any more. */
+void wm__av_tag_add(wm__av_tag *t, const char *name);
+void wm__av_tag_remove(wm__av_tag *t);
+
+/* Opens an input file and finds its streams, with errors naming it; the
+ * context carries `tag` (may be NULL). */
+wm_status wm__video_open_input(const char *path, wm__av_tag *tag,
+			       AVFormatContext **out);
 
 /* WM_ERR_CORRUPT when a Matroska or MP4 file is shorter than its own
  * structure declares (it was cut); WM_OK otherwise or when unknown. */
@@ -89,6 +108,7 @@ typedef struct wm__venc_in {
 	AVRational sar;
 	bool global_header;
 	int64_t in_bit_rate; /* the input video's bits per second; 0: unknown */
+	wm__av_tag *tag;     /* carried by the encoder context (may be NULL) */
 } wm__venc_in;
 
 /*

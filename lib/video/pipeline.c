@@ -61,6 +61,7 @@ typedef struct vjob {
 	double mark_seconds; /* rendering (first frame) and blending */
 	double copy_seconds; /* copies of shared decoded pictures */
 	wm__vout out;
+	wm__av_tag tag; /* names FFmpeg's lines after the input */
 } vjob;
 
 static double now_seconds(void)
@@ -159,6 +160,7 @@ static wm_status open_decoder(vjob *j)
 	if (!j->dec || avcodec_parameters_to_context(j->dec, st->codecpar) < 0)
 		return no_memory(j);
 	j->dec->pkt_timebase = st->time_base;
+	j->dec->opaque = &j->tag;
 	j->dec->thread_count = (int)wm__vhost->opt_int(j->opts, WM_OPT_THREADS);
 	j->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
 	r = avcodec_open2(j->dec, c, NULL);
@@ -292,6 +294,7 @@ static wm_status add_video_stream(vjob *j)
 	    .sar = picture_sar(j),
 	    .global_header = j->oc->oformat->flags & AVFMT_GLOBALHEADER,
 	    .in_bit_rate = input_bit_rate(j),
+	    .tag = &j->tag,
 	};
 	wm_status s = wm__video_open_encoder(&in, &j->enc);
 
@@ -915,7 +918,7 @@ static wm_status setup(vjob *j, const char *out)
 	wm_status s = check_time_range(j);
 
 	if (s == WM_OK)
-		s = wm__video_open_input(j->in, &j->ic);
+		s = wm__video_open_input(j->in, &j->tag, &j->ic);
 	if (s == WM_OK)
 		s = wm__video_check_length(j->in, j->ic);
 	if (s == WM_OK)
@@ -991,12 +994,16 @@ wm_status wm__video_do_mark(wm_mark *m, const char *in, const char *out,
 
 	j.opts = wm__vhost->mark_options(m);
 	j.start_pts = AV_NOPTS_VALUE;
+	wm__av_tag_add(&j.tag, in);
 	s = setup(&j, out);
 	if (s == WM_OK)
 		s = run(&j);
 	if (s == WM_OK)
 		log_timing(&j, now_seconds() - t0);
+	/* The codec threads are joined and the contexts freed: nothing that
+	 * carries the tag can log after teardown. */
 	teardown(&j);
+	wm__av_tag_remove(&j.tag);
 	if (s == WM_OK)
 		return wm__vout_commit(&j.out);
 	wm__vout_abort(&j.out);

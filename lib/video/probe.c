@@ -119,7 +119,7 @@ wm_status wm__video_do_probe(const char *path, wm_media_info *info)
 	/* wm_probe_file has checked that size covers everything before
 	 * `duration`; the copy below stops at size, so an older caller's
 	 * shorter struct gets no `duration` or `frames` written. */
-	s = wm__video_open_input(path, &ic);
+	s = wm__video_open_input(path, NULL, &ic);
 	if (s != WM_OK)
 		return s;
 	v = wm__video_find_stream(ic);

@@ -453,21 +453,48 @@ static void clear_bar(batch *b)
 	b->bar_drawn = false;
 }
 
+/* The name a note starts with when it is one of the files in flight:
+ * FFmpeg's own threads (decoding, encoding) mark no file themselves, and
+ * the library names their lines after the file instead. NULL otherwise. */
+static const char *owner_of(const batch *b, const char *line)
+{
+	for (int i = 0; b && i < b->n_workers; i++) {
+		long k = atomic_load(&b->workers[i].current);
+		const file_job *job;
+
+		if (k < 0 || (size_t)k >= b->jobs->n)
+			continue;
+		job = &b->jobs->v[k];
+		if (cli_is_stdin(job) && g_spool_set &&
+		    cli_strip_prefix(line, g_spool) != line)
+			return "<stdin>";
+		if (!cli_is_stdin(job) && cli_strip_prefix(line, job->input) != line)
+			return job->input;
+	}
+	return NULL;
+}
+
+/* The file a note is about: the one the calling thread marks, else the
+ * one in flight that the note names. */
+static const char *note_file(const batch *b, const char *line)
+{
+	return t_input ? t_input : owner_of(b, line);
+}
+
 /* A note without the file name it starts with, which the line gives
  * already (for standard input, the library knows only the private copy). */
-static const char *note_text(const char *line)
+static const char *note_text(const char *file, const char *line)
 {
-	if (!t_input)
+	if (!file)
 		return line;
-	if (g_spool_set && strcmp(t_input, "<stdin>") == 0)
+	if (g_spool_set && strcmp(file, "<stdin>") == 0)
 		return cli_strip_prefix(line, g_spool);
-	return cli_strip_prefix(line, t_input);
+	return cli_strip_prefix(line, file);
 }
 
 /* Each line of `message` (the library's notes may hold several) as a line
- * of its own, naming the file the calling thread marks when it marks one:
- * FFmpeg's messages say nothing of the file, and with -j several files
- * are in flight. Under the output lock, so that lines never mix. */
+ * of its own, naming the file it concerns: with -j several files are in
+ * flight. Under the output lock, so that lines never mix. */
 void cli_log_line(const char *tag, const char *message)
 {
 	batch *b = g_batch;
@@ -480,14 +507,15 @@ void cli_log_line(const char *tag, const char *message)
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 		char *line = cli_xasprintf("%.*s", (int)n, p);
+		const char *file = note_file(b, line);
 
 		fputs("wmark: ", stderr);
-		if (t_input) {
-			cli_print_name(stderr, t_input);
+		if (file) {
+			cli_print_name(stderr, file);
 			fputs(": ", stderr);
 		}
 		fputs(tag, stderr);
-		cli_print_text(stderr, note_text(line));
+		cli_print_text(stderr, note_text(file, line));
 		fputc('\n', stderr);
 		free(line);
 		p += n;

@@ -71,7 +71,10 @@ double cli_now(void)
 static void on_log(void *user, wm_log_level level, const char *message)
 {
 	const cli_config *cfg = user;
-	bool ffmpeg = strncmp(message, "ffmpeg: ", 8) == 0;
+	/* "ffmpeg: TEXT", or "FILE: ffmpeg: TEXT" when FFmpeg's context
+	 * belongs to a file being marked. */
+	bool ffmpeg = strncmp(message, "ffmpeg: ", 8) == 0 ||
+		      strstr(message, ": ffmpeg: ") != NULL;
 
 	if (cfg->verbosity < 0 ||
 	    (cfg->verbosity == 0 && (level > WM_LOG_WARNING || ffmpeg)))
