@@ -94,34 +94,36 @@ const char *wm__mark_disclosure(const wm_mark *m)
 	return m->shown ? m->shown : wm__opt_str(&m->opts, WM_OPT_TEXT);
 }
 
-/* Whether string option `id` differs between two option sets. */
-static bool changed(const wm__options *old, const wm__options *now,
+/* Whether the saved option is string option `id` and the mark's value of
+ * it now differs. */
+static bool changed(const wm_mark *m, const wm__saved_option *old,
 		    wm_option id)
 {
-	return strcmp(wm__opt_str(old, id), wm__opt_str(now, id)) != 0;
+	return old->def && old->id == id &&
+	       strcmp(old->v.s, wm__opt_str(&m->opts, id)) != 0;
 }
 
 /*
  * A changed option makes every cached rendering stale. If the text shown
- * cannot be refreshed the options go back to the copy taken before the
- * change, so a failed set leaves the mark as it was.
+ * cannot be refreshed the option goes back to the value saved before the
+ * change (a setter changes no other), so a failed set leaves the mark as
+ * it was.
  */
-static wm_status after_set(wm_mark *m, wm__options *old, wm_status s)
+static wm_status after_set(wm_mark *m, wm__saved_option *old, wm_status s)
 {
 	if (s == WM_OK) {
 		/* The fonts, and the text shaped with them, depend on the font
 		 * option alone: a mark whose size or position changes from one
 		 * picture to the next keeps them loaded. */
-		wm__mark_cache_clear(m, changed(old, &m->opts, WM_OPT_FONT));
-		if (changed(old, &m->opts, WM_OPT_TEXT))
+		wm__mark_cache_clear(m, changed(m, old, WM_OPT_FONT));
+		if (changed(m, old, WM_OPT_TEXT))
 			s = update_shown(m);
 		if (s != WM_OK) {
-			wm__options_free(&m->opts);
-			m->opts = *old;
+			wm__options_restore(&m->opts, old);
 			return s;
 		}
 	}
-	wm__options_free(old);
+	wm__options_forget(old);
 	return s;
 }
 
@@ -132,14 +134,14 @@ static wm_status after_set(wm_mark *m, wm__options *old, wm_status s)
 					 "%s: NULL mark", __func__);           \
 	} while (0)
 
-/* Runs one option setter on the mark with the rollback of after_set. */
-#define SET_OPTION(m, call)                                                    \
+/* Runs the setter `call` of option `id` with the rollback of after_set. */
+#define SET_OPTION(m, id, call)                                                \
 	do {                                                                   \
-		wm__options old_;                                              \
+		wm__saved_option old_;                                         \
 		wm_status s_;                                                  \
 									       \
 		CHECK_MARK(m);                                                 \
-		s_ = wm__options_copy(&old_, &(m)->opts);                      \
+		s_ = wm__options_save(&(m)->opts, (id), &old_);                \
 		if (s_ != WM_OK)                                               \
 			return s_;                                             \
 		return after_set(m, &old_, call);                              \
@@ -147,33 +149,34 @@ static wm_status after_set(wm_mark *m, wm__options *old, wm_status s)
 
 wm_status wm_mark_set_int(wm_mark *m, wm_option id, int64_t value)
 {
-	SET_OPTION(m, wm__options_set_int(&m->opts, id, value));
+	SET_OPTION(m, id, wm__options_set_int(&m->opts, id, value));
 }
 
 wm_status wm_mark_set_double(wm_mark *m, wm_option id, double value)
 {
-	SET_OPTION(m, wm__options_set_double(&m->opts, id, value));
+	SET_OPTION(m, id, wm__options_set_double(&m->opts, id, value));
 }
 
 wm_status wm_mark_set_string(wm_mark *m, wm_option id, const char *value)
 {
-	SET_OPTION(m, wm__options_set_string(&m->opts, id, value));
+	SET_OPTION(m, id, wm__options_set_string(&m->opts, id, value));
 }
 
 wm_status wm_mark_set_color(wm_mark *m, wm_option id, uint32_t rgba)
 {
-	SET_OPTION(m, wm__options_set_color(&m->opts, id, rgba));
+	SET_OPTION(m, id, wm__options_set_color(&m->opts, id, rgba));
 }
 
 wm_status wm_mark_set_length(wm_mark *m, wm_option id, double value,
 			     wm_unit unit)
 {
-	SET_OPTION(m, wm__options_set_length(&m->opts, id, value, unit));
+	SET_OPTION(m, id, wm__options_set_length(&m->opts, id, value, unit));
 }
 
 wm_status wm_mark_set(wm_mark *m, const char *name, const char *value)
 {
-	SET_OPTION(m, wm__options_set(&m->opts, name, value));
+	SET_OPTION(m, wm__options_id_of(name, value),
+		   wm__options_set(&m->opts, name, value));
 }
 
 wm_status wm_mark_get(const wm_mark *m, const char *name, char *buf,

@@ -183,33 +183,71 @@ wm_status wm_option_describe(int index, wm_option_info *info)
 	return WM_OK;
 }
 
-const wm__option_def *wm__option_def_by_id(wm_option id)
+/*
+ * Lookups: the table is in ABI order, so two indexes are built once, on
+ * first use: one by id, one sorted by name for a binary search. Setting or
+ * reading an option by name costs a few comparisons, not a scan of the
+ * whole table.
+ */
+static const wm__option_def *by_id[WM__OPT_MAX + 1];
+static const wm__option_def *by_name[WM__TABLE_SIZE];
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static int cmp_def_names(const void *a, const void *b)
 {
-	for (int i = 0; i < WM__TABLE_SIZE; i++)
-		if (wm__table[i].id == id)
-			return &wm__table[i];
-	return NULL;
+	const wm__option_def *x = *(const wm__option_def *const *)a;
+	const wm__option_def *y = *(const wm__option_def *const *)b;
+
+	return strcmp(x->name, y->name);
 }
 
-/* Compares option names treating '_' as '-'. */
-static bool name_equal(const char *table_name, const char *s, size_t n)
+static void build_index(void)
 {
-	size_t i;
-
-	for (i = 0; i < n && table_name[i]; i++) {
-		char c = s[i] == '_' ? '-' : s[i];
-
-		if (table_name[i] != c)
-			return false;
+	for (int i = 0; i < WM__TABLE_SIZE; i++) {
+		by_id[wm__table[i].id] = &wm__table[i];
+		by_name[i] = &wm__table[i];
 	}
-	return i == n && table_name[i] == '\0';
+	qsort(by_name, WM__TABLE_SIZE, sizeof(by_name[0]), cmp_def_names);
+}
+
+const wm__option_def *wm__option_def_by_id(wm_option id)
+{
+	if ((int)id < 0 || (int)id > WM__OPT_MAX)
+		return NULL;
+	pthread_once(&index_once, build_index);
+	return by_id[id];
+}
+
+/* Compares a table name with the first `n` bytes of `s`, reading '_' in
+ * `s` as '-', in strcmp's order. */
+static int name_cmp(const char *table_name, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char t = (unsigned char)table_name[i];
+		unsigned char c = (unsigned char)(s[i] == '_' ? '-' : s[i]);
+
+		if (t != c)
+			return t < c ? -1 : 1;
+	}
+	return table_name[n] != '\0';
 }
 
 static const wm__option_def *def_by_name_n(const char *name, size_t n)
 {
-	for (int i = 0; i < WM__TABLE_SIZE; i++)
-		if (name_equal(wm__table[i].name, name, n))
-			return &wm__table[i];
+	int lo = 0, hi = WM__TABLE_SIZE - 1;
+
+	pthread_once(&index_once, build_index);
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		int c = name_cmp(by_name[mid]->name, name, n);
+
+		if (c == 0)
+			return by_name[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
 	return NULL;
 }
 
@@ -769,25 +807,53 @@ void wm__options_free(wm__options *o)
 	}
 }
 
-wm_status wm__options_copy(wm__options *dst, const wm__options *src)
+wm_status wm__options_save(const wm__options *o, wm_option id,
+			   wm__saved_option *out)
 {
-	*dst = *src;
-	for (int i = 0; i < WM__TABLE_SIZE; i++)
-		if (wm__table[i].type == WM_TYPE_STRING)
-			dst->v[wm__table[i].id].s = NULL;
-	for (int i = 0; i < WM__TABLE_SIZE; i++) {
-		wm_option id = wm__table[i].id;
+	const wm__option_def *d = wm__option_def_by_id(id);
 
-		if (wm__table[i].type != WM_TYPE_STRING)
-			continue;
-		dst->v[id].s = wm__strdup(src->v[id].s);
-		if (!dst->v[id].s) {
-			wm__options_free(dst);
+	out->id = id;
+	out->def = d;
+	if (!d)
+		return WM_OK;
+	out->v = o->v[id];
+	if (d->type == WM_TYPE_STRING) {
+		out->v.s = wm__strdup(o->v[id].s);
+		if (!out->v.s)
 			return wm__error(WM_ERR_NO_MEMORY,
-					 "out of memory copying options");
-		}
+					 "option '%s': out of memory", d->name);
 	}
 	return WM_OK;
+}
+
+void wm__options_restore(wm__options *o, wm__saved_option *saved)
+{
+	if (!saved->def)
+		return;
+	if (saved->def->type == WM_TYPE_STRING)
+		wm__free(o->v[saved->id].s);
+	o->v[saved->id] = saved->v;
+	saved->def = NULL;
+}
+
+void wm__options_forget(wm__saved_option *saved)
+{
+	if (saved->def && saved->def->type == WM_TYPE_STRING)
+		wm__free(saved->v.s);
+	saved->def = NULL;
+}
+
+wm_option wm__options_id_of(const char *name, const char *value)
+{
+	const char *eq;
+	const wm__option_def *d;
+
+	if (!name)
+		return (wm_option)-1;
+	eq = value ? NULL : strchr(name, '=');
+	d = eq ? def_by_name_n(name, (size_t)(eq - name))
+	       : wm__option_def_by_name(name);
+	return d ? d->id : (wm_option)-1;
 }
 
 int64_t wm__opt_int(const wm__options *o, wm_option id)

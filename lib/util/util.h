@@ -108,7 +108,26 @@ const wm__option_def *wm__option_def_by_name(const char *name);
 /* Sets every option to its default. */
 wm_status wm__options_init(wm__options *o);
 void wm__options_free(wm__options *o);
-wm_status wm__options_copy(wm__options *dst, const wm__options *src);
+
+/*
+ * One option's value kept aside, so that a change can be undone: every
+ * setter changes at most the one option it names. A saved string is a copy
+ * of its own. An unknown id saves (and later restores) nothing.
+ */
+typedef struct wm__saved_option {
+	wm_option id;
+	const wm__option_def *def; /* NULL: nothing saved */
+	wm__value v;
+} wm__saved_option;
+
+wm_status wm__options_save(const wm__options *o, wm_option id,
+			   wm__saved_option *out);
+/* Puts the saved value back, freeing the current one. */
+void wm__options_restore(wm__options *o, wm__saved_option *saved);
+/* Frees the saved value, keeping the current one. */
+void wm__options_forget(wm__saved_option *saved);
+/* The option that wm__options_set(name, value) sets, or -1 if unknown. */
+wm_option wm__options_id_of(const char *name, const char *value);
 
 wm_status wm__options_set_int(wm__options *o, wm_option id, int64_t v);
 wm_status wm__options_set_double(wm__options *o, wm_option id, double v);

@@ -69,6 +69,56 @@ static void test_pinned_ids(void **state)
 	assert_non_null(strstr(wm_last_error(), "nope"));
 }
 
+/* Every name is found in both spellings, by wm_option_find and by the
+ * generic setter's "name=value" form; no prefix or extension of a name
+ * is taken for it. */
+static void test_lookup_by_every_name(void **state)
+{
+	wm_mark *m;
+
+	(void)state;
+	assert_int_equal(wm_mark_new(&m), WM_OK);
+	for (int i = 0; i < wm_option_count(); i++) {
+		wm_option_info info = {.size = sizeof(info)};
+		char name[64], buf[4096], line[4200];
+		wm_option id;
+		size_t n;
+
+		assert_int_equal(wm_option_describe(i, &info), WM_OK);
+		n = strlen(info.name);
+		assert_true(n + 2 < sizeof(name));
+		memcpy(name, info.name, n + 1);
+		for (char *p = name; *p; p++)
+			*p = *p == '-' ? '_' : *p;
+		assert_int_equal(wm_option_find(name, &id), WM_OK);
+		assert_int_equal(id, info.id);
+
+		get(m, info.name, buf, sizeof(buf));
+		snprintf(line, sizeof(line), "%s=%s", name, buf);
+		assert_int_equal(wm_mark_set(m, line, NULL), WM_OK);
+
+		name[n] = 'x';
+		name[n + 1] = '\0';
+		assert_int_equal(wm_option_find(name, &id),
+				 WM_ERR_UNKNOWN_OPTION);
+		for (size_t k = 0; k < n; k++) {
+			name[k] = '\0';
+			if (wm_option_find(name, &id) == WM_OK)
+				assert_int_not_equal(id, info.id);
+			name[k] = info.name[k] == '-' ? '_' : info.name[k];
+		}
+	}
+	{
+		wm_option id;
+
+		assert_int_equal(wm_option_find("", &id),
+				 WM_ERR_UNKNOWN_OPTION);
+		assert_int_equal(wm_option_find("~", &id),
+				 WM_ERR_UNKNOWN_OPTION);
+	}
+	wm_mark_free(m);
+}
+
 static void test_defaults(void **state)
 {
 	wm_mark *m;
@@ -308,6 +358,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_is_consistent),
 		cmocka_unit_test(test_pinned_ids),
+		cmocka_unit_test(test_lookup_by_every_name),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_generic_setter),
 		cmocka_unit_test(test_bad_values),
