@@ -882,6 +882,7 @@ static wm_status open_output(vjob *j, const char *out)
 		return wm__verr_av(WM_ERR_UNSUPPORTED, r,
 				   "%s: no %s muxer in this FFmpeg", out,
 				   muxer);
+	j->oc->opaque = &j->tag;
 	j->mov_family = !strcmp(muxer, "mp4") || !strcmp(muxer, "mov");
 	j->orient = wm__video_stream_orientation(j->ic->streams[j->vin]);
 	j->turn_pixels = j->orient != WM_ORIENT_NORMAL && !j->mov_family;
