@@ -468,7 +468,8 @@ static const char *owner_of(const batch *b, const char *line)
 		if (cli_is_stdin(job) && g_spool_set &&
 		    cli_strip_prefix(line, g_spool) != line)
 			return "<stdin>";
-		if (!cli_is_stdin(job) && cli_strip_prefix(line, job->input) != line)
+		if (!cli_is_stdin(job) &&
+		    cli_strip_prefix(line, job->input) != line)
 			return job->input;
 	}
 	return NULL;
