@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -354,18 +355,36 @@ static void format_double(double v, const char *suffix, char *buf, size_t n)
 	snprintf(buf, n, "%s%s", tmp, suffix);
 }
 
+/*
+ * Values closer to 0 than the smallest normal double are stored as 0:
+ * such a value would be written back in decimal as a number that strtod
+ * reports as an underflow, so it could not be set again from what it reads
+ * as, and no option means anything at that scale.
+ */
+static double flush_tiny(double v)
+{
+	return fabs(v) < DBL_MIN ? 0.0 : v;
+}
+
 static bool parse_double(const char *s, double *out)
 {
 	locale_t old;
 	char *end;
+	int err;
 
 	errno = 0;
 	old = enter_numeric_c();
 	*out = strtod(s, &end);
+	err = errno;
 	leave_numeric_c(old);
 	while (end != s && isspace((unsigned char)*end))
 		end++;
-	return end != s && *end == '\0' && errno == 0 && isfinite(*out);
+	/* An underflow (ERANGE with a result closer to 0 than DBL_MIN) is
+	 * taken as 0; an overflow is refused. */
+	if (err == ERANGE && fabs(*out) < DBL_MIN)
+		err = 0;
+	*out = flush_tiny(*out);
+	return end != s && *end == '\0' && err == 0 && isfinite(*out);
 }
 
 static bool parse_int(const char *s, int64_t *out)
@@ -537,6 +556,7 @@ wm_status wm__options_set_double(wm__options *o, wm_option id, double v)
 	const wm__option_def *d = wm__option_def_by_id(id);
 	wm_status s;
 
+	v = flush_tiny(v);
 	if (d && d->type == WM_TYPE_LENGTH)
 		return wm__options_set_length(o, id, v, WM_UNIT_PX);
 	if (d && d->type == WM_TYPE_INT && v == floor(v))
@@ -590,6 +610,7 @@ wm_status wm__options_set_length(wm__options *o, wm_option id, double v,
 	const wm__option_def *d = wm__option_def_by_id(id);
 	wm_status s = check_def(d, id, WM_TYPE_LENGTH, "a length");
 
+	v = flush_tiny(v);
 	if (s != WM_OK)
 		return s;
 	if (unit != WM_UNIT_PX && unit != WM_UNIT_PERCENT)

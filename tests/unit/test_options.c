@@ -119,6 +119,39 @@ static void test_lookup_by_every_name(void **state)
 	wm_mark_free(m);
 }
 
+/* Numbers closer to 0 than the smallest normal double, however written,
+ * are stored as 0, so that what an option reads as always sets again. */
+static void test_tiny_numbers_are_zero(void **state)
+{
+	static const char *const tiny[] = {"0x1p-1031", "4.34584737989688e-311",
+					   "1e-400", "-2e-310"};
+	wm_mark *m;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(wm_mark_new(&m), WM_OK);
+	for (size_t i = 0; i < sizeof(tiny) / sizeof(tiny[0]); i++) {
+		assert_int_equal(wm_mark_set(m, "opacity", tiny[i]), WM_OK);
+		get(m, "opacity", buf, sizeof(buf));
+		assert_string_equal(buf, "0");
+		assert_int_equal(wm_mark_set(m, "offset-x", tiny[i]), WM_OK);
+		get(m, "offset-x", buf, sizeof(buf));
+		assert_string_equal(buf, "0px");
+	}
+	assert_int_equal(wm_mark_set_double(m, WM_OPT_OPACITY, 4.9e-324),
+			 WM_OK);
+	get(m, "opacity", buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	assert_int_equal(wm_mark_set_length(m, WM_OPT_OFFSET_X, -1e-310,
+					    WM_UNIT_PERCENT),
+			 WM_OK);
+	get(m, "offset-x", buf, sizeof(buf));
+	assert_string_equal(buf, "0%");
+	/* Overflow is still refused. */
+	assert_int_equal(wm_mark_set(m, "opacity", "1e400"), WM_ERR_BAD_VALUE);
+	wm_mark_free(m);
+}
+
 static void test_defaults(void **state)
 {
 	wm_mark *m;
@@ -359,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_table_is_consistent),
 		cmocka_unit_test(test_pinned_ids),
 		cmocka_unit_test(test_lookup_by_every_name),
+		cmocka_unit_test(test_tiny_numbers_are_zero),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_generic_setter),
 		cmocka_unit_test(test_bad_values),
