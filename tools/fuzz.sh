@@ -115,6 +115,12 @@ for h in "${harnesses[@]}"; do
 		grep -Eo '[0-9]+$' | tail -1 || true)
 	rate=$(grep -Eo 'stat::average_exec_per_sec: *[0-9]+' "$log" |
 		grep -Eo '[0-9]+$' | tail -1 || true)
+	# Fork mode (-j) prints no final stats: its last "#N:" line counts
+	# the executions of all jobs, and the rate follows from the time.
+	if [ -z "$runs" ]; then
+		runs=$(grep -Eo '^#[0-9]+:' "$log" | tr -d '#:' | tail -1 || true)
+		[ -n "$runs" ] && rate=$((runs / seconds))
+	fi
 	line=$(printf '%-9s %-6s %12s execs %8s execs/s' "$h" "$result" \
 		"${runs:-?}" "${rate:-?}")
 	echo "$line"
