@@ -372,7 +372,9 @@ WM_API wm_status wm_mark_set_length(wm_mark *mark, wm_option id, double value,
  * binding take them ("size", "5%"; "color", "#ff000080"; "position",
  * "top-left"). A string of the form "name=value" may be passed as `name`
  * with `value` NULL. Errors name the option and say what was expected.
- * Numbers use a '.' decimal point whatever the C locale.
+ * Numbers use a '.' decimal point whatever the C locale. A number closer
+ * to 0 than DBL_MIN (about 2.2e-308) is taken as 0, here and in the typed
+ * setters, so that every value reads back as one that sets again.
  */
 WM_API wm_status wm_mark_set(wm_mark *mark, const char *name,
 			     const char *value);
