@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer harnesses of tests/fuzz.
 #
-#   tools/fuzz.sh [-t SECONDS] [-j JOBS] [-b BUILD-DIR] [HARNESS...]
+#   tools/fuzz.sh [-t SECONDS] [-n RUNS] [-j JOBS] [-b BUILD-DIR] [HARNESS...]
 #
 # Configures BUILD-DIR (default build-fuzz) with clang, -Dfuzzing=true and
 # ASan+UBSan if needed, builds it, then fuzzes each HARNESS (default: all of
-# options disclose text image logo video) for SECONDS (default 3600) with
-# JOBS parallel workers (default 1). New inputs go to
+# options disclose text image logo video) for SECONDS (default 3600), or
+# until it has run RUNS inputs if that comes first, with JOBS parallel
+# workers (default 1). New inputs go to
 # BUILD-DIR/fuzz-corpus/<harness>; crashes, leaks and timeouts to
 # BUILD-DIR/fuzz-artifacts. Prints executions and executions per second for
 # each harness and exits non-zero if any harness failed.
 #
 # Long runs, for example the targets of the README (ten million executions
 # per image and text harness, one CPU-hour for video):
-#   tools/fuzz.sh -t 14400 options disclose text image logo
+#   tools/fuzz.sh -t 86400 -n 10000000 options disclose text image logo
 #   tools/fuzz.sh -t 3600 video
 # A crash input becomes a regression test when copied into
 # tests/fuzz/regressions/<harness>/ (after the fix).
@@ -21,11 +22,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=3600
+runs_max=-1
 jobs=1
 build=build-fuzz
-while getopts "t:j:b:" opt; do
+while getopts "t:n:j:b:" opt; do
 	case $opt in
 	t) seconds=$OPTARG ;;
+	n) runs_max=$OPTARG ;;
 	j) jobs=$OPTARG ;;
 	b) build=$OPTARG ;;
 	*) sed -n '2,20p' "$0" >&2; exit 2 ;;
@@ -91,7 +94,8 @@ for h in "${harnesses[@]}"; do
 	log="$build/fuzz-$h.log"
 	mkdir -p "$work" "$art"
 
-	args=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096
+	args=(-max_total_time="$seconds" -runs="$runs_max" -timeout=30
+	      -rss_limit_mb=4096
 	      -max_len="$(max_len "$h")" -artifact_prefix="$art/$h-"
 	      -print_final_stats=1)
 	dict="tests/fuzz/dict/$h.dict"
