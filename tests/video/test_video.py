@@ -1021,7 +1021,7 @@ def mark_vp8_logged(src, out, *options):
     """Marks in a child process that routes FFmpeg's messages to the log
     callback; returns the messages."""
     r = subprocess.run(
-        [sys.executable, "-c", VP8_CHILD, str(src), str(out), "threads=2",
+        [sys.executable, "-c", VP8_CHILD, str(src), str(out), "threads=1",
          *options], env=dict(os.environ, WMARK_FFMPEG_LOG="1"),
         capture_output=True, text=True, check=True)
     status, *lines = r.stdout.splitlines()
@@ -1033,12 +1033,15 @@ def bit_rate(path):
     return int(probe(path)["format"]["bit_rate"])
 
 
+# One thread for every VP8 encode here: libvpx's VP8 encoder threads wait
+# for each other by spinning, and on a machine with one CPU free a 30-frame
+# encode with two threads was seen to spin for minutes.
 @pytest.fixture(scope="module")
 def vp8_clip(tmp_path_factory):
     src = tmp_path_factory.mktemp("vp8") / "vp8.webm"
     ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate=30",
            "-frames:v", str(N), "-pix_fmt", "yuv420p", "-c:v", "libvpx",
-           "-deadline", "realtime", "-cpu-used", "8", "-threads", "2",
+           "-deadline", "realtime", "-cpu-used", "8", "-threads", "1",
            "-b:v", "1500k", "-crf", "10", str(src))
     return src
 
